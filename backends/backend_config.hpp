@@ -1,0 +1,45 @@
+// BackendConfig: everything the upstream client needs to know about one backend, as plain values.
+// Filled by the gateway's config loader (the only code that touches TOML); read-only afterwards and
+// shared by all worker threads without synchronisation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sovgw::backends {
+
+enum class Protocol { kOpenAi };
+
+// base_url split once at load time, so the hot path never parses URLs.
+struct UpstreamUrl {
+  bool tls = false;        // https
+  std::string host;        // "api.openai.com", "127.0.0.1" or "::1" (no brackets)
+  std::uint16_t port = 0;  // explicit or the scheme's default
+  std::string base_path;   // "/v1" — no trailing slash; "" for the root
+  std::string host_header; // "api.openai.com" or "127.0.0.1:8000" (port only when not default)
+};
+
+struct BackendConfig {
+  std::string name;
+  Protocol protocol = Protocol::kOpenAi;
+  std::string base_url;    // as written, for messages and /admin/config
+  UpstreamUrl url;
+  std::string api_key_env;  // name of the environment variable holding the key; "" = no key
+  std::string jurisdiction; // ISO 3166-1 alpha-2, upper case
+  bool local = false;       // on-premises: data never leaves the building
+  std::string ca_file;      // PEM bundle to verify the server with; "" = system store
+
+  // Timeouts, split as Pingora does. Defaults are chosen for LLM traffic.
+  std::uint32_t connect_timeout_ms = 3000;          // TCP connect + TLS handshake
+  std::uint32_t first_byte_timeout_ms = 120000;     // non-stream: until the response header
+  std::uint32_t stream_first_byte_timeout_ms = 15000;  // stream: until the response header
+  std::uint32_t stream_idle_timeout_ms = 15000;     // stream: longest silence between reads
+  std::uint32_t total_timeout_ms = 600000;          // one attempt, end to end
+
+  // Connection pool, per worker thread.
+  std::uint32_t max_connections = 1024;             // open at once (busy + idle)
+  std::uint32_t max_idle_connections = 64;          // kept for reuse
+  std::uint32_t idle_connection_timeout_ms = 60000; // an idle pooled connection older than this is dropped
+};
+
+}  // namespace sovgw::backends

@@ -1,0 +1,80 @@
+#include "gateway/client_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace sovgw {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+constexpr auto kAsTuple = net::as_tuple(net::use_awaitable);
+
+net::awaitable<bool> ClientConnection::send(ClientResponse& response) {
+  if (gone_) co_return false;
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await http::async_write(stream_, response, kAsTuple);
+  (void)n;
+  if (ec) gone_ = true;
+  co_return !ec;
+}
+
+net::awaitable<bool> ClientConnection::start_stream(StreamHead& head) {
+  if (gone_) co_return false;
+  head.chunked(true);
+  http::response_serializer<http::empty_body> serializer(head);
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await http::async_write_header(stream_, serializer, kAsTuple);
+  (void)n;
+  if (ec) gone_ = true;
+  co_return !ec;
+}
+
+net::awaitable<bool> ClientConnection::write_chunk(std::string_view data) {
+  if (gone_) co_return false;
+  if (data.empty()) co_return true;  // an empty chunk would end the body
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
+                                           kAsTuple);
+  (void)n;
+  if (ec) gone_ = true;
+  co_return !ec;
+}
+
+net::awaitable<bool> ClientConnection::finish_stream() {
+  if (gone_) co_return false;
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), kAsTuple);
+  (void)n;
+  if (ec) gone_ = true;
+  co_return !ec;
+}
+
+net::awaitable<ClientConnection::PeerEvent> ClientConnection::wait_for_close() {
+  auto& socket = stream_.socket();
+  auto [ec] = co_await socket.async_wait(net::socket_base::wait_read, kAsTuple);
+  if (ec == net::error::operation_aborted) co_return PeerEvent::kCancelled;
+  if (ec) {
+    gone_ = true;
+    co_return PeerEvent::kClosed;
+  }
+  char byte;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+    gone_ = true;
+    co_return PeerEvent::kClosed;
+  }
+  co_return PeerEvent::kData;  // a pipelined request, read after this response
+}
+
+void ClientConnection::stop_watching() {
+  boost::system::error_code ec;
+  stream_.socket().cancel(ec);
+}
+
+}  // namespace sovgw

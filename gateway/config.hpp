@@ -1,0 +1,76 @@
+// Config: the parsed, validated, immutable configuration. Built once by load_config()
+// (config_loader.cpp, the only code that touches toml++), then shared read-only by every thread.
+//
+//   auto cfg = sovgw::load_config_file("sovgw.toml");
+//   if (!cfg) { for (auto& p : cfg.problems) std::cerr << p << '\n'; return 2; }
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backends/backend_config.hpp"
+
+namespace sovgw {
+
+struct ListenAddress {
+  std::string host;        // "127.0.0.1", "0.0.0.0", "::1" (no brackets)
+  std::uint16_t port = 0;  // 0 = any free port (tests read the bound port back)
+  std::string text;        // as written
+};
+
+struct GatewayConfig {
+  ListenAddress listen{"127.0.0.1", 8080, "127.0.0.1:8080"};
+  std::uint32_t workers = 0;              // 0 = one per core
+  std::string home_jurisdiction = "KR";   // what counts as domestic
+  std::uint32_t max_connections = 10000;  // client connections open at once, all workers together
+  std::uint32_t max_header_bytes = 16384; // request line + headers; over it: 431
+  std::uint64_t max_body_bytes = 16777216;  // request body; over it: 413
+  std::uint32_t header_timeout_ms = 10000;  // to receive a whole request header: 408
+  std::uint32_t body_timeout_ms = 60000;    // to receive a whole request body: 408
+  std::uint32_t idle_timeout_ms = 60000;    // keep-alive connection with no request in flight
+  std::uint32_t request_timeout_ms = 600000;  // one client request, all attempts together
+  std::uint64_t max_response_bytes = 67108864;  // non-stream upstream body we buffer; over it: 502
+  std::uint32_t drain_timeout_ms = 15000;   // on SIGTERM: how long in-flight requests may finish
+};
+
+struct AdminConfig {
+  ListenAddress listen{"127.0.0.1", 9901, "127.0.0.1:9901"};
+};
+
+struct TargetConfig {
+  std::string backend;  // a BackendConfig::name
+  std::string model;    // model name sent to that backend
+  std::size_t backend_index = 0;  // resolved at load time
+};
+
+struct ModelConfig {
+  std::string name;  // what clients send as "model"
+  std::vector<TargetConfig> targets;
+};
+
+struct Config {
+  std::string source_path;
+  GatewayConfig gateway;
+  AdminConfig admin;
+  std::vector<backends::BackendConfig> backends;
+  std::vector<ModelConfig> models;
+
+  const ModelConfig* find_model(std::string_view name) const;
+};
+
+// One validation problem, already formatted as `file:line: key.path: what is wrong (got value)`.
+using ConfigProblem = std::string;
+
+struct ConfigLoad {
+  std::optional<Config> config;        // set when there are no problems
+  std::vector<ConfigProblem> problems; // every problem found, in file order
+  explicit operator bool() const { return config.has_value(); }
+};
+
+ConfigLoad load_config_file(const std::string& path);
+// `source_name` is used in messages in place of a file path.
+ConfigLoad load_config_string(std::string_view toml_text, const std::string& source_name);
+
+}  // namespace sovgw

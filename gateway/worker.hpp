@@ -1,0 +1,64 @@
+// Worker: what one worker thread owns — its io_context, its connection pools (one per backend),
+// its request-id generator and the list of its idle client connections (for draining). Nothing
+// here is shared between threads; SharedState is, and is read-only or atomic.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "backends/connection_pool.hpp"
+#include "backends/tls_client_context.hpp"
+#include "gateway/config.hpp"
+
+namespace sovgw {
+
+// Process-wide state. Written before the workers start, then read-only, except the atomics.
+struct SharedState {
+  explicit SharedState(const Config& cfg) : config(cfg) {}
+  const Config& config;
+  std::vector<backends::TlsClientContext> tls;  // per backend; null for plain http
+  std::vector<std::string> api_keys;            // per backend, read from the environment at startup
+  std::string models_body;                      // GET /v1/models, serialized once
+  std::atomic<std::int64_t> active_connections{0};
+  std::atomic<bool> ready{false};
+  std::atomic<bool> draining{false};
+};
+
+class Worker {
+ public:
+  Worker(SharedState& shared, unsigned index);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  boost::asio::io_context& io() { return io_; }
+  SharedState& shared() { return shared_; }
+  const Config& config() const { return shared_.config; }
+  unsigned index() const { return index_; }
+  backends::ConnectionPool& pool(std::size_t backend_index) { return *pools_[backend_index]; }
+
+  // A new random request id (32 hex digits).
+  std::string next_request_id();
+
+  // Client connections waiting for their next request; drain() cancels them.
+  std::list<boost::beast::tcp_stream*>::iterator add_idle(boost::beast::tcp_stream* stream);
+  void remove_idle(std::list<boost::beast::tcp_stream*>::iterator it);
+  void cancel_idle_connections();
+
+ private:
+  SharedState& shared_;
+  unsigned index_;
+  boost::asio::io_context io_{1};  // one thread: Asio may skip its internal locking
+  std::vector<std::unique_ptr<backends::ConnectionPool>> pools_;
+  std::mt19937_64 rng_;
+  std::list<boost::beast::tcp_stream*> idle_;
+};
+
+}  // namespace sovgw
