@@ -29,6 +29,8 @@ class SseParser {
 
   // Consumes `bytes`; calls on_event for each event completed by them, in order. Line endings may
   // be LF, CRLF or CR, mixed, and split anywhere. A leading UTF-8 BOM on the stream is skipped.
+  // A CR that is the last byte fed so far waits for the next byte (it may start a CRLF), so with
+  // bare-CR line endings an event comes out when the next byte arrives.
   // Returns false (and stops) if an incomplete event grew past max_event_bytes.
   bool feed(std::string_view bytes, const std::function<void(const SseEvent&)>& on_event);
 
