@@ -10,6 +10,12 @@ namespace sovgw::backends {
 
 enum class Protocol { kOpenAi };
 
+// How a backend can continue an answer another backend began (mid-stream recovery): not at all
+// (sovgw regenerates there and skips the already delivered prefix, if it matches), by a trailing
+// assistant message it continues (llama.cpp server, most chat templates), or vLLM's explicit
+// `continue_final_message: true, add_generation_prompt: false`.
+enum class Continuation { kNone, kPrefill, kVllm };
+
 // base_url split once at load time, so the hot path never parses URLs.
 struct UpstreamUrl {
   bool tls = false;        // https
@@ -28,6 +34,7 @@ struct BackendConfig {
   std::string jurisdiction; // ISO 3166-1 alpha-2, upper case
   bool local = false;       // on-premises: data never leaves the building
   std::string ca_file;      // PEM bundle to verify the server with; "" = system store
+  Continuation continuation = Continuation::kNone;
 
   // Timeouts, split as Pingora does. Defaults are chosen for LLM traffic.
   std::uint32_t connect_timeout_ms = 3000;          // TCP connect + TLS handshake

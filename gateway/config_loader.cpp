@@ -180,6 +180,17 @@ void read_backend(TableReader& r, const fs::path& base_dir, backends::BackendCon
     }
   }
   read_api_key_env(r, b.api_key_env);
+  if (auto continuation = r.string("continuation")) {
+    if (*continuation == "none") {
+      b.continuation = backends::Continuation::kNone;
+    } else if (*continuation == "prefill") {
+      b.continuation = backends::Continuation::kPrefill;
+    } else if (*continuation == "vllm") {
+      b.continuation = backends::Continuation::kVllm;
+    } else {
+      r.problem("continuation", "must be \"none\", \"prefill\" or \"vllm\"", quote(*continuation));
+    }
+  }
   read_jurisdiction(r, "jurisdiction", Need::kRequired, b.jurisdiction);
   r.boolean("local", b.local);
   read_ca_file(r, base_dir, b.ca_file);

@@ -104,6 +104,27 @@ milliseconds retry_jitter() {
   return milliseconds(50 + rng() % 201);
 }
 
+std::string with_model(json::object& object, const std::string& model) {
+  object["model"] = model;
+  return json::serialize(object);
+}
+
+// The original chat request plus the text already delivered as a final assistant message, which
+// the backend continues (vLLM needs to be told explicitly; llama.cpp and most templates do it).
+std::string continuation_body(const json::object& original, const std::string& model, const std::string& delivered,
+                              backends::Continuation how) {
+  json::object body = original;
+  body["model"] = model;
+  json::value& messages = body["messages"];
+  if (!messages.is_array()) messages = json::array();
+  messages.as_array().push_back(json::object{{"role", "assistant"}, {"content", delivered}});
+  if (how == backends::Continuation::kVllm) {
+    body["continue_final_message"] = true;
+    body["add_generation_prompt"] = false;
+  }
+  return json::serialize(body);
+}
+
 const Classification kOkResult{FailureClass::kOk, "ok", std::nullopt, false, false};
 
 }  // namespace
@@ -150,6 +171,7 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
   if (parsed->stream) relay.emplace(client_, ctx.request_id, ctx.keep_alive);
   std::optional<HeldResponse> held;  // the latest provider error answer
   std::optional<Error> last_error;   // the latest transport failure
+  std::optional<Error> stream_cause; // what first broke a stream after content was sent
   std::string failures;              // for the client's message when nothing worked
   auto note = [&](const std::string& backend, std::string_view what) {
     failures += (failures.empty() ? "" : "; ") + backend + ": " + std::string(what);
@@ -173,11 +195,18 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     health.record_request(Clock::now());
 
     std::string body;
-    if (target.model == parsed->model) {
+    if (relay && relay->committed()) {
+      // Mid-stream recovery: content already reached the client from another backend.
+      if (!relay->recoverable()) break;
+      const bool chat = api_path == "/chat/completions";
+      const bool cont = chat && backend.continuation != backends::Continuation::kNone;
+      relay->begin_recovery(cont ? StreamRelay::Mode::kContinue : StreamRelay::Mode::kRegenerate);
+      body = cont ? continuation_body(parsed->object, target.model, relay->delivered(), backend.continuation)
+                  : with_model(parsed->object, target.model);
+    } else if (target.model == parsed->model) {
       body = request.body();  // forwarded untouched
     } else {
-      parsed->object["model"] = target.model;
-      body = json::serialize(parsed->object);
+      body = with_model(parsed->object, target.model);
     }
     const auto up = build_upstream_request(request, backend, shared.api_keys[target.backend_index], api_path,
                                            std::move(body), ctx.request_id);
@@ -198,8 +227,11 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
         note(backend.name, exchange.error().detail);
       } else if (const unsigned status = (*exchange)->status(); status >= 200 && status < 300) {
         health.record(kOkResult, Clock::now(), admission.is_probe);
-        if (!relay || !is_event_stream((*exchange)->headers())) {
-          co_return co_await send_buffered(ctx, std::move(*exchange), backend.name);
+        if (!relay) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name);
+        if (!is_event_stream((*exchange)->headers())) {
+          if (!relay->committed()) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name);
+          note(backend.name, "answered a recovery attempt without a stream");
+          break;  // a JSON answer cannot be spliced into a stream already begun
         }
         auto outcome = co_await relay->relay(**exchange, backend, ctx.attempts);
         exchange->reset();
@@ -215,10 +247,8 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
           health.record(result, Clock::now(), admission.is_probe);
           log_warn("request_id=" + ctx.request_id + " stream from " + backend.name + " failed after content (" +
                    result.reason + "): " + outcome.error.detail);
-          co_return co_await relay->end_with_error(
-              outcome.error.code, "The stream from backend " + backend.name +
-                                      " broke after content was sent; the answer is incomplete (" +
-                                      outcome.error.detail + ").");
+          if (!stream_cause) stream_cause = outcome.error;
+          break;  // recovery continues on the next target
         }
       } else {
         auto error_body = co_await (*exchange)->read_body(kMaxErrorBody);
@@ -242,6 +272,7 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
       }
       log_warn("request_id=" + ctx.request_id + " model=" + model->name + " backend=" + backend.name +
                " attempt failed: " + std::string(backends::to_string(result.cls)) + " (" + result.reason + ")");
+      if (relay && relay->committed()) break;  // recovering a stream: only other targets can help
       const Next next = decide(result, retried, model->fallback_on_client_error, health);
       if (next == Next::kDeliver && held) co_return co_await send_held(ctx, *held);
       if (next != Next::kRetrySame) break;
@@ -250,6 +281,14 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     }
   }
 
+  if (relay && relay->committed()) {
+    // Content went out but no target could finish the answer: say so in band, with the original
+    // cause (not a fallback's refusal), and no [DONE].
+    const Error cause = stream_cause.value_or(last_error.value_or(Error{}));
+    co_return co_await relay->end_with_error(
+        cause.code, "The stream broke after content was sent and no remaining target could complete it; the answer "
+                    "is incomplete (" + cause.detail + ").");
+  }
   if (held) co_return co_await send_held(ctx, *held);
   if (!tried_any) {
     co_return co_await send_error(ctx, ErrorCode::kNoTarget,

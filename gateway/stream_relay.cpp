@@ -66,8 +66,8 @@ net::awaitable<void> watch_client(ClientConnection& client, UpstreamExchange& ex
 
 net::awaitable<StreamRelay::Outcome> StreamRelay::relay(UpstreamExchange& exchange,
                                                         const backends::BackendConfig& backend, unsigned attempts) {
-  const auto limit = committed_ ? backend.stream_idle_timeout_ms : backend.time_to_first_token_ms;
-  Attempt attempt(exchange, backend, attempts, Clock::now() + milliseconds(limit));
+  // Every attempt, a recovery too, must bring its first token within the backend's limit.
+  Attempt attempt(exchange, backend, attempts, Clock::now() + milliseconds(backend.time_to_first_token_ms));
   using namespace net::experimental::awaitable_operators;
   Outcome outcome;
   co_await (pump(attempt, outcome) || watch_client(client_, exchange));
@@ -78,8 +78,8 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::relay(UpstreamExchange& exchan
   co_return outcome;
 }
 
-StreamRelay::EventAction StreamRelay::judge(const PendingEvent& event, Attempt& attempt, bool& saw_done,
-                                            std::optional<Error>& failure, std::string& error_body) const {
+StreamRelay::EventAction StreamRelay::judge(PendingEvent& event, Attempt& attempt, bool& saw_done,
+                                            std::optional<Error>& failure, std::string& error_body) {
   const std::string who = "backend " + attempt.backend.name + ": ";
   if (!event.has_data) return committed_ ? EventAction::kForward : EventAction::kSkip;  // ": keep-alive"
   const auto info = backends::inspect_chunk(event.data);
@@ -95,13 +95,64 @@ StreamRelay::EventAction StreamRelay::judge(const PendingEvent& event, Attempt& 
       saw_done = true;
       return committed_ ? EventAction::kForward : EventAction::kSkip;
     case ChunkKind::kNoProgress:
-      return committed_ ? EventAction::kForward : EventAction::kHold;
+      if (!committed_) return EventAction::kHold;
+      if (mode_ == Mode::kFresh) return EventAction::kForward;
+      if (!info.usage) return EventAction::kSkip;  // the continuation's own role chunk
+      event.raw = backends::rewrite_chunk(event.data, stream_id_);
+      return EventAction::kForward;
     case ChunkKind::kProgress:
       attempt.finished = attempt.finished || info.finished;
       attempt.progress_deadline = Clock::now() + milliseconds(attempt.backend.stream_idle_timeout_ms);
-      return committed_ ? EventAction::kForward : EventAction::kCommitAndForward;
+      return judge_progress(event, info, failure);
   }
   return EventAction::kSkip;
+}
+
+StreamRelay::EventAction StreamRelay::judge_progress(PendingEvent& event, const backends::ChunkInfo& info,
+                                                     std::optional<Error>& failure) {
+  if (info.tool_call || info.other_choice) {
+    if (mode_ != Mode::kFresh) {
+      failure = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, false,
+                           "the recovery attempt answered with more than text");
+      return EventAction::kFail;
+    }
+    tainted_ = true;
+  }
+  if (mode_ == Mode::kFresh) {
+    delivered_ += info.content;
+    if (stream_id_.empty()) stream_id_ = backends::chunk_id(event.data);
+    return committed_ ? EventAction::kForward : EventAction::kCommitAndForward;
+  }
+  if (mode_ == Mode::kContinue) {
+    delivered_ += info.content;
+    event.raw = backends::rewrite_chunk(event.data, stream_id_);
+    return EventAction::kForward;
+  }
+  // kRegenerate: the new answer must begin with exactly what the client already has.
+  std::string_view text = info.content;
+  if (regen_offset_ < regen_target_) {
+    const std::size_t n = std::min(text.size(), regen_target_ - regen_offset_);
+    if (delivered_.compare(regen_offset_, n, text.substr(0, n)) != 0 || (info.finished && regen_offset_ + n < regen_target_)) {
+      failure = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, false,
+                           "the regenerated answer differs from what was already delivered");
+      return EventAction::kFail;
+    }
+    regen_offset_ += n;
+    text.remove_prefix(n);
+    if (text.empty() && !info.finished) return EventAction::kSkip;
+  }
+  std::string rest(text);
+  delivered_ += rest;
+  regen_offset_ += rest.size();
+  regen_target_ = regen_offset_;
+  event.raw = backends::rewrite_chunk(event.data, stream_id_, &rest);
+  return EventAction::kForward;
+}
+
+void StreamRelay::begin_recovery(Mode mode) {
+  mode_ = mode;
+  regen_target_ = delivered_.size();
+  regen_offset_ = 0;
 }
 
 net::awaitable<void> StreamRelay::pump(Attempt& attempt, Outcome& outcome) {
@@ -153,8 +204,9 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
       if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
     }
   }
-  if (saw_done && committed_) co_return Outcome{Result::kCompleted, {}, {}};
-  if (attempt.finished) {
+  if (saw_done && committed_ && attempt.finished) co_return Outcome{Result::kCompleted, {}, {}};
+  if (saw_done && committed_ && mode_ == Mode::kFresh) co_return Outcome{Result::kCompleted, {}, {}};
+  if (attempt.finished && committed_) {
     // The answer was complete (it carried a finish reason) but the body ended without [DONE]:
     // finalise now rather than after a timeout.
     const bool sent = co_await forward(attempt, "data: [DONE]\n\n");

@@ -16,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "backends/backend_config.hpp"
+#include "backends/openai_chunk.hpp"
 #include "backends/upstream_exchange.hpp"
 #include "common/result.hpp"
 #include "gateway/client_connection.hpp"
@@ -46,6 +47,17 @@ class StreamRelay {
 
   bool committed() const { return committed_; }
 
+  // Mid-stream recovery. After kFailedAfterContent the next attempt either continues the answer
+  // (the backend was asked to continue `delivered()`; its chunks are spliced in under the
+  // stream's id, its role chunk dropped) or regenerates it (the already delivered prefix must
+  // come back identical and is skipped; a divergence fails the attempt).
+  enum class Mode { kFresh, kContinue, kRegenerate };
+  void begin_recovery(Mode mode);
+  // False once the stream carried something a continuation cannot reproduce (tool calls,
+  // several choices, reasoning).
+  bool recoverable() const { return committed_ && !tainted_; }
+  const std::string& delivered() const { return delivered_; }
+
   // After kCompleted: the end of the chunked body. True when the connection may be reused.
   boost::asio::awaitable<bool> finish();
 
@@ -56,8 +68,9 @@ class StreamRelay {
   struct Attempt;       // per-attempt state (stream_relay.cpp)
   struct PendingEvent;  // one parsed SSE event awaiting its turn
   enum class EventAction { kSkip, kHold, kForward, kCommitAndForward, kFail };
-  EventAction judge(const PendingEvent& event, Attempt& attempt, bool& saw_done, std::optional<Error>& failure,
-                    std::string& error_body) const;
+  EventAction judge(PendingEvent& event, Attempt& attempt, bool& saw_done, std::optional<Error>& failure,
+                    std::string& error_body);
+  EventAction judge_progress(PendingEvent& event, const backends::ChunkInfo& info, std::optional<Error>& failure);
   boost::asio::awaitable<void> pump(Attempt& attempt, Outcome& outcome);
   boost::asio::awaitable<Outcome> pump_events(Attempt& attempt);
   Outcome fail(Error error, std::string body = {}) const;
@@ -68,6 +81,12 @@ class StreamRelay {
   std::string request_id_;
   bool keep_alive_;
   bool committed_ = false;
+  Mode mode_ = Mode::kFresh;
+  bool tainted_ = false;
+  std::string delivered_;        // choice 0's text as the client received it
+  std::string stream_id_;        // the id of the stream the client sees
+  std::size_t regen_target_ = 0; // kRegenerate: bytes of delivered_ the new answer must repeat
+  std::size_t regen_offset_ = 0; // ... of which this many have come back so far
 };
 
 }  // namespace sovgw
