@@ -10,6 +10,12 @@ namespace sovgw::backends {
 
 enum class Protocol { kOpenAi };
 
+// How a backend can continue an answer another backend began (mid-stream recovery): not at all
+// (sovgw regenerates there and skips the already delivered prefix, if it matches), by a trailing
+// assistant message it continues (llama.cpp server, most chat templates), or vLLM's explicit
+// `continue_final_message: true, add_generation_prompt: false`.
+enum class Continuation { kNone, kPrefill, kVllm };
+
 // base_url split once at load time, so the hot path never parses URLs.
 struct UpstreamUrl {
   bool tls = false;        // https
@@ -28,6 +34,7 @@ struct BackendConfig {
   std::string jurisdiction; // ISO 3166-1 alpha-2, upper case
   bool local = false;       // on-premises: data never leaves the building
   std::string ca_file;      // PEM bundle to verify the server with; "" = system store
+  Continuation continuation = Continuation::kNone;
 
   // Timeouts, split as Pingora does. Defaults are chosen for LLM traffic.
   std::uint32_t connect_timeout_ms = 3000;          // TCP connect + TLS handshake
@@ -35,6 +42,19 @@ struct BackendConfig {
   std::uint32_t stream_first_byte_timeout_ms = 15000;  // stream: until the response header
   std::uint32_t stream_idle_timeout_ms = 15000;     // stream: longest silence between reads
   std::uint32_t total_timeout_ms = 600000;          // one attempt, end to end
+  std::uint32_t time_to_first_token_ms = 15000;     // stream: until the first real content
+
+  // Circuit breaker (see BackendHealth): consecutive network/5xx failures that eject the backend,
+  // and how long; the time doubles on each re-ejection up to the cap.
+  std::uint32_t failure_threshold = 3;
+  std::uint32_t base_ejection_ms = 30000;
+  std::uint32_t max_ejection_ms = 300000;
+
+  // Active health check, off the request path: GET {base_url}{health_check_path}.
+  bool health_check = true;
+  std::string health_check_path = "/models";
+  std::uint32_t health_check_interval_ms = 5000;
+  std::uint32_t health_check_timeout_ms = 2000;
 
   // Connection pool, per worker thread.
   std::uint32_t max_connections = 1024;             // open at once (busy + idle)

@@ -104,8 +104,11 @@ void BackendHealth::record_probe_failure(const Classification& result, TimePoint
     if (result.cls == FailureClass::kCutOff) last_reason_ = result.reason;
     return;
   }
-  if (breaker_ != Breaker::kClosed && counts_as_failure(result.cls)) {
-    // The backend is still down: the next ejection, doubled, starts now.
+  if (counts_as_failure(result.cls)) {
+    // A failed health probe ejects at once, whatever the breaker's state: the probe runs off the
+    // request path precisely so that a black-holed backend is found within one interval plus one
+    // timeout, with no traffic and without users paying threshold x timeout first. If it was
+    // already open, the next ejection, doubled, starts now.
     last_reason_ = result.reason;
     ++consecutive_failures_;
     eject(now);

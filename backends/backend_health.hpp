@@ -92,8 +92,8 @@ class BackendHealth {
   // An active health probe (outside request traffic) succeeded: clears cut_off and closes the
   // breaker. A busy window stays: the probe may not be subject to the same limit.
   void record_probe_success(TimePoint now);
-  // An active probe failed: cut_off stays cut off; open or half-open re-opens with the doubled
-  // ejection time; otherwise counts like record().
+  // An active probe failed: cut_off stays cut off; a network/5xx failure ejects at once (closed)
+  // or re-opens with the doubled ejection time (open, half-open); otherwise counts like record().
   void record_probe_failure(const Classification& result, TimePoint now);
 
   // Retry budget. Call record_request once per request routed here (not per retry), and

@@ -56,6 +56,10 @@ class UpstreamExchange {
 
   bool done() const { return parser_.is_done(); }
 
+  // The limit for the next read_some() (the stream relay tightens it to the time-to-first-token
+  // or stall deadline it tracks itself).
+  void set_read_timeout(std::chrono::milliseconds limit) { timeouts_.idle = limit; }
+
   // Closes the connection now (the client went away); a pending read completes with an error.
   void abort();
   bool aborted() const { return aborted_; }

@@ -8,7 +8,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <boost/json.hpp>
+
+#include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
+#include "gateway/sovereignty_report.hpp"
 
 namespace sovgw {
 
@@ -19,13 +23,49 @@ constexpr auto kAsTuple = net::as_tuple(net::use_awaitable);
 
 namespace {
 
-http::response<http::string_body> admin_response(Worker& worker, const http::request<http::string_body>& request) {
+void set_error(http::response<http::string_body>& response, ErrorCode code, std::string_view message) {
+  auto error = to_client_error(code, message);
+  response.result(error.status);
+  response.body() = std::move(error.body);
+}
+
+// POST /admin/sovereign-mode {"enabled": true|false}: cut (or restore) all foreign egress at once.
+void set_sovereign_mode(SharedState& shared, const http::request<http::string_body>& request, const std::string& peer,
+                        http::response<http::string_body>& response) {
+  boost::json::error_code ec;
+  auto body = boost::json::parse(request.body(), ec);
+  const boost::json::value* enabled = (!ec && body.is_object()) ? body.as_object().if_contains("enabled") : nullptr;
+  if (!enabled || !enabled->is_bool()) {
+    set_error(response, ErrorCode::kInvalidRequest, "Send {\"enabled\": true} or {\"enabled\": false}.");
+    return;
+  }
+  const bool was = shared.sovereign_mode.exchange(enabled->as_bool());
+  if (was != enabled->as_bool()) {
+    log_error(std::string("SOVEREIGN MODE ") + (enabled->as_bool() ? "ENTERED" : "LEFT") +
+              " by admin API request from " + peer);
+  }
+  response.body() = boost::json::serialize(boost::json::object{{"sovereign_mode", enabled->as_bool()}, {"changed", was != enabled->as_bool()}});
+}
+
+http::response<http::string_body> admin_response(Worker& worker, const http::request<http::string_body>& request,
+                                                 const std::string& peer) {
   std::string_view target = request.target();
   target = target.substr(0, target.find('?'));
   http::response<http::string_body> response{http::status::ok, 11};
   response.set(http::field::content_type, "application/json");
-  const auto& shared = worker.shared();
-  if (target == "/healthz") {
+  auto& shared = worker.shared();
+  const auto now = std::chrono::steady_clock::now();
+  const bool get = request.method() == http::verb::get;
+  const bool post = request.method() == http::verb::post;
+  if (target == "/admin/backends" && get) {
+    response.body() = backends_report(shared, now);
+  } else if (target == "/admin/drill" && (get || post)) {
+    response.body() = drill_report(shared, now);
+  } else if (target == "/admin/sovereign-mode" && get) {
+    response.body() = boost::json::serialize(boost::json::object{{"sovereign_mode", shared.sovereign_mode.load()}});
+  } else if (target == "/admin/sovereign-mode" && post) {
+    set_sovereign_mode(shared, request, peer, response);
+  } else if (target == "/healthz") {
     response.body() = R"({"status":"ok"})";
   } else if (target == "/readyz") {
     const bool draining = shared.draining.load();
@@ -34,9 +74,7 @@ http::response<http::string_body> admin_response(Worker& worker, const http::req
     response.body() = ready ? R"({"status":"ready"})"
                             : (draining ? R"({"status":"draining"})" : R"({"status":"starting"})");
   } else {
-    auto error = to_client_error(ErrorCode::kNotFound, "Unknown admin URL: " + std::string(target) + ".");
-    response.result(error.status);
-    response.body() = std::move(error.body);
+    set_error(response, ErrorCode::kNotFound, "Unknown admin URL: " + std::string(target) + ".");
   }
   response.keep_alive(request.keep_alive());
   response.prepare_payload();
@@ -46,6 +84,9 @@ http::response<http::string_body> admin_response(Worker& worker, const http::req
 }  // namespace
 
 net::awaitable<void> run_admin_session(Worker& worker, net::ip::tcp::socket socket) {
+  boost::system::error_code peer_ec;
+  const auto remote = socket.remote_endpoint(peer_ec);
+  const std::string peer = peer_ec ? "unknown peer" : remote.address().to_string() + ":" + std::to_string(remote.port());
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
@@ -56,7 +97,7 @@ net::awaitable<void> run_admin_session(Worker& worker, net::ip::tcp::socket sock
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kAsTuple);
     (void)n;
     if (ec) break;
-    auto response = admin_response(worker, parser.get());
+    auto response = admin_response(worker, parser.get(), peer);
     auto [wec, wn] = co_await http::async_write(stream, response, kAsTuple);
     (void)wn;
     if (wec || !response.keep_alive()) break;

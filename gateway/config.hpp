@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/backend_config.hpp"
+#include "backends/failure_classifier.hpp"
 
 namespace sovgw {
 
@@ -33,6 +34,8 @@ struct GatewayConfig {
   std::uint32_t request_timeout_ms = 600000;  // one client request, all attempts together
   std::uint64_t max_response_bytes = 67108864;  // non-stream upstream body we buffer; over it: 502
   std::uint32_t drain_timeout_ms = 15000;   // on SIGTERM: how long in-flight requests may finish
+  bool sovereign_mode = false;       // start with all foreign egress cut (local/domestic targets only)
+  bool auto_sovereign_mode = false;  // enter sovereign mode when every foreign backend is cut off
 };
 
 struct AdminConfig {
@@ -48,6 +51,9 @@ struct TargetConfig {
 struct ModelConfig {
   std::string name;  // what clients send as "model"
   std::vector<TargetConfig> targets;
+  // Try the next target when a backend rejects the request itself (e.g. context length exceeded
+  // and the next target has a larger context). Off: the provider's answer goes to the client.
+  bool fallback_on_client_error = false;
 };
 
 struct Config {
@@ -56,6 +62,7 @@ struct Config {
   AdminConfig admin;
   std::vector<backends::BackendConfig> backends;
   std::vector<ModelConfig> models;
+  std::vector<backends::FailureRule> failure_rules;  // operator signatures, before the built-in table
 
   const ModelConfig* find_model(std::string_view name) const;
 };

@@ -9,6 +9,7 @@
 
 #include "gateway/config.hpp"
 #include "gateway/config_loader_reader.hpp"
+#include "gateway/config_loader_rules.hpp"
 #include "gateway/config_loader_values.hpp"
 
 namespace sovgw {
@@ -32,6 +33,7 @@ constexpr Range kHeaderBytes{1024, 1024 * 1024};          // 1 KiB .. 1 MiB
 constexpr Range kBodyBytes{1024, 1024LL * 1024 * 1024};   // 1 KiB .. 1 GiB
 constexpr Range kPoolConnections{1, 100'000};
 constexpr Range kIdlePoolConnections{0, 100'000};         // 0 = never reuse a connection
+constexpr Range kFailureThreshold{1, 1000};
 
 constexpr std::string_view kJurisdictionRule =
     "must be a 2-letter upper-case ISO 3166-1 alpha-2 code";
@@ -79,6 +81,8 @@ void read_gateway(TableReader& r, GatewayConfig& g) {
   r.integer("request_timeout_ms", kTimeoutMs, g.request_timeout_ms);
   r.integer("max_response_bytes", kBodyBytes, g.max_response_bytes);
   r.integer("drain_timeout_ms", kTimeoutMs, g.drain_timeout_ms);
+  r.boolean("sovereign_mode", g.sovereign_mode);
+  r.boolean("auto_sovereign_mode", g.auto_sovereign_mode);
   r.report_unknown_keys();
 }
 
@@ -130,6 +134,24 @@ void read_backend_limits(TableReader& r, backends::BackendConfig& b) {
   r.integer("max_connections", kPoolConnections, b.max_connections);
   r.integer("max_idle_connections", kIdlePoolConnections, b.max_idle_connections);
   r.integer("idle_connection_timeout_ms", kTimeoutMs, b.idle_connection_timeout_ms);
+  r.integer("time_to_first_token_ms", kTimeoutMs, b.time_to_first_token_ms);
+  r.integer("failure_threshold", kFailureThreshold, b.failure_threshold);
+  r.integer("base_ejection_ms", kTimeoutMs, b.base_ejection_ms);
+  r.integer("max_ejection_ms", kTimeoutMs, b.max_ejection_ms);
+  r.boolean("health_check", b.health_check);
+  r.integer("health_check_interval_ms", kTimeoutMs, b.health_check_interval_ms);
+  r.integer("health_check_timeout_ms", kTimeoutMs, b.health_check_timeout_ms);
+  if (auto path = r.string("health_check_path")) {
+    if (path->empty() || path->front() != '/' || path->find_first_of(" ?#") != std::string::npos) {
+      r.problem("health_check_path", "must be a path starting with '/'", quote(*path));
+    } else {
+      b.health_check_path = *path;
+    }
+  }
+  if (b.max_ejection_ms < b.base_ejection_ms) {
+    r.problem("max_ejection_ms", "must be at least base_ejection_ms, " + std::to_string(b.base_ejection_ms),
+              std::to_string(b.max_ejection_ms));
+  }
   if (b.max_idle_connections > b.max_connections) {
     r.problem("max_idle_connections",
               "must be at most max_connections, " + std::to_string(b.max_connections),
@@ -158,6 +180,17 @@ void read_backend(TableReader& r, const fs::path& base_dir, backends::BackendCon
     }
   }
   read_api_key_env(r, b.api_key_env);
+  if (auto continuation = r.string("continuation")) {
+    if (*continuation == "none") {
+      b.continuation = backends::Continuation::kNone;
+    } else if (*continuation == "prefill") {
+      b.continuation = backends::Continuation::kPrefill;
+    } else if (*continuation == "vllm") {
+      b.continuation = backends::Continuation::kVllm;
+    } else {
+      r.problem("continuation", "must be \"none\", \"prefill\" or \"vllm\"", quote(*continuation));
+    }
+  }
   read_jurisdiction(r, "jurisdiction", Need::kRequired, b.jurisdiction);
   r.boolean("local", b.local);
   read_ca_file(r, base_dir, b.ca_file);
@@ -216,6 +249,7 @@ ModelConfig read_model(TableReader& r, const BackendNames& names) {
     if (name->empty()) r.problem("name", "must not be empty", "\"\"");
     model.name = *name;
   }
+  r.boolean("fallback_on_client_error", model.fallback_on_client_error);
   if (auto targets = r.tables("targets", Need::kRequired)) {
     if (targets->empty()) r.problem("targets", "must list at least one target", "[]");
     for (std::size_t i = 0; i < targets->size(); ++i) {
@@ -283,6 +317,7 @@ void read_document(const toml::table& root, const fs::path& base_dir, ProblemLis
   BackendNames names;
   read_backends(top, base_dir, config, names);
   read_models(top, names, config);
+  read_failure_rules(top, config.failure_rules);
   top.report_unknown_keys();
 }
 

@@ -19,7 +19,7 @@ unsigned http_status(ErrorCode code) {
     case ErrorCode::kUpstreamProtocol: return 502;
     case ErrorCode::kUpstreamTimeout: return 504;
     case ErrorCode::kUpstreamStatus: return 502;
-    case ErrorCode::kNoTarget: return 502;
+    case ErrorCode::kNoTarget: return 503;
     case ErrorCode::kClientGone: return 499;  // never sent; nginx's code for the access log
     case ErrorCode::kInternal: return 500;
   }
@@ -39,8 +39,8 @@ std::string_view error_type(ErrorCode code) {
     case ErrorCode::kUpstreamConnect:
     case ErrorCode::kUpstreamTls:
     case ErrorCode::kUpstreamProtocol:
-    case ErrorCode::kUpstreamStatus:
-    case ErrorCode::kNoTarget: return "upstream_error";
+    case ErrorCode::kUpstreamStatus: return "upstream_error";
+    case ErrorCode::kNoTarget: return "service_unavailable_error";
     case ErrorCode::kUpstreamTimeout: return "timeout_error";
     case ErrorCode::kClientGone:
     case ErrorCode::kInternal: return "server_error";

@@ -2,8 +2,13 @@
 //   route        → which API (chat, completions, embeddings, models) or 404/405
 //   parse        → the JSON body must be an object with a string "model" (400 otherwise)
 //   select model → the [[models]] entry, or 404 model_not_found
-//   call targets → in order; a connect/TLS failure moves on to the next target
-//   respond      → the upstream answer, buffered (JSON) or relayed event by event (SSE)
+//   choose       → the model's targets in order, minus those sovereign mode forbids and those
+//                  whose backend is open, cut off or busy (skipped at no cost)
+//   call         → each attempt classified (FailureClassifier) and recorded (BackendHealth);
+//                  at most one jittered retry of a 5xx on the same backend, within the retry
+//                  budget; otherwise the next target (proxy_call.cpp)
+//   respond      → the upstream answer, buffered (JSON) or relayed event by event (SSE, which
+//                  commits to the client only at the first real content: StreamRelay)
 // Every response carries x-request-id, and x-sovgw-backend when a backend answered.
 // One Pipeline per client connection, on that connection's worker thread.
 #pragma once
@@ -37,14 +42,21 @@ class Pipeline {
     std::string request_id;
     bool keep_alive = true;
     std::chrono::steady_clock::time_point deadline;
+    unsigned attempts = 0;  // upstream attempts made, for x-sovgw-attempts
   };
-  struct Call;  // one proxied request: parsed body, chosen model, attempts (pipeline.cpp)
+  // An upstream error answer kept while other targets are tried: if none does better, the client
+  // gets the provider's own words.
+  struct HeldResponse {
+    unsigned status = 0;
+    boost::beast::http::fields headers;
+    std::string body;
+    std::string backend;
+  };
 
   boost::asio::awaitable<bool> proxy(ClientRequest& request, Context& ctx, std::string_view api_path, bool can_stream);
   boost::asio::awaitable<bool> send_buffered(Context& ctx, std::unique_ptr<backends::UpstreamExchange> exchange,
                                              const std::string& backend);
-  boost::asio::awaitable<bool> relay_stream(Context& ctx, std::unique_ptr<backends::UpstreamExchange> exchange,
-                                            const std::string& backend);
+  boost::asio::awaitable<bool> send_held(Context& ctx, HeldResponse& held);
   boost::asio::awaitable<bool> send_json(Context& ctx, unsigned status, std::string body);
   boost::asio::awaitable<bool> send_error(Context& ctx, ErrorCode code, std::string_view message,
                                           std::optional<std::string_view> param = {},

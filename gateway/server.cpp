@@ -123,6 +123,11 @@ Status Server::prepare_backends() {
       }
     }
     shared_.api_keys.push_back(std::move(key));
+    backends::HealthPolicy policy;
+    policy.failure_threshold = backend.failure_threshold;
+    policy.base_ejection = std::chrono::milliseconds(backend.base_ejection_ms);
+    policy.max_ejection = std::chrono::milliseconds(backend.max_ejection_ms);
+    shared_.health.push_back(std::make_unique<backends::BackendHealth>(policy));
   }
   shared_.models_body = models_list_body(config_);
   return Ok{};
@@ -155,6 +160,9 @@ Status Server::start() {
     net::co_spawn(workers_[i]->io(), accept_clients(*workers_[i], *acceptors_[i]), report_exception);
   }
   net::co_spawn(workers_.front()->io(), accept_admin(*workers_.front(), *admin_acceptor_), report_exception);
+  prober_ = std::make_unique<HealthProber>(*workers_.front());
+  prober_->start();
+  if (shared_.sovereign_mode.load()) log_warn("sovereign mode is on (gateway.sovereign_mode): foreign targets are not used");
   for (auto& worker : workers_) {
     threads_.emplace_back([&io = worker->io()] {
       auto guard = net::make_work_guard(io);  // keep running with no connections

@@ -18,6 +18,7 @@
 
 #include "common/result.hpp"
 #include "gateway/config.hpp"
+#include "gateway/health_prober.hpp"
 #include "gateway/worker.hpp"
 
 namespace sovgw {
@@ -45,6 +46,7 @@ class Server {
 
   Config config_;
   SharedState shared_;
+  std::unique_ptr<HealthProber> prober_;  // on worker 0; outlives the workers' io_contexts
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;  // one per worker
   std::unique_ptr<boost::asio::ip::tcp::acceptor> admin_acceptor_;          // on worker 0

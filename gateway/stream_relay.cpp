@@ -1,8 +1,5 @@
-// Pipeline::relay_stream: an upstream SSE stream relayed to the client event by event (one chunk
-// per event, as it arrives, nothing buffered beyond the event being parsed). Alongside the relay a
-// watcher waits for the client to hang up and then aborts the upstream request at once. A stream
-// that does not end in `data: [DONE]` ends with an in-band error event instead, never as a clean
-// answer.
+#include "gateway/stream_relay.hpp"
+
 #include <deque>
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,58 +8,45 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "backends/openai_chunk.hpp"
 #include "backends/sse_parser.hpp"
 #include "gateway/header_filter.hpp"
-#include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
-#include "gateway/pipeline.hpp"
 
 namespace sovgw {
 
 namespace net = boost::asio;
 namespace http = boost::beast::http;
+using backends::ChunkKind;
 using backends::UpstreamExchange;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct StreamRelay::PendingEvent {
+  std::string raw;
+  std::string data;
+  bool has_data;
+};
+
+struct StreamRelay::Attempt {
+  Attempt(UpstreamExchange& e, const backends::BackendConfig& b, unsigned n, Clock::time_point deadline)
+      : exchange(e), backend(b), attempts(n), progress_deadline(deadline) {}
+  UpstreamExchange& exchange;
+  const backends::BackendConfig& backend;
+  unsigned attempts;
+  Clock::time_point progress_deadline;  // time to first token, then stall limit after each progress
+  std::vector<std::string> held;        // role-only chunks kept until the first content
+  bool finished = false;                // a finish_reason went by
+};
 
 namespace {
 
-struct RelayOutcome {
-  bool saw_done = false;
-  std::optional<Error> error;  // why the stream did not end cleanly
-};
-
-// Reads the upstream body and writes each complete SSE event to the client as its own chunk.
-net::awaitable<void> pump(UpstreamExchange& exchange, ClientConnection& client, const std::string& backend,
-                          RelayOutcome& outcome) {
-  backends::SseParser parser;
-  std::deque<std::string> ready;  // events completed by the last read, in order
-  for (;;) {
-    auto piece = co_await exchange.read_some();
-    if (!piece) {
-      outcome.error = piece.error();
-      co_return;
-    }
-    if (piece->empty() && exchange.done()) break;
-    const bool fits = parser.feed(*piece, [&](const backends::SseEvent& event) {
-      if (event.data == "[DONE]") outcome.saw_done = true;
-      ready.emplace_back(event.raw);
-    });
-    for (; !ready.empty(); ready.pop_front()) {
-      if (!co_await client.write_chunk(ready.front())) {
-        exchange.abort();  // the client is gone: stop the upstream generation now
-        co_return;
-      }
-    }
-    if (!fits) {
-      outcome.error = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, false,
-                                 "backend " + backend + ": SSE event too large");
-      exchange.abort();
-      co_return;
-    }
-  }
-  if (!outcome.saw_done) {
-    outcome.error = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, false,
-                               "backend " + backend + " ended the stream without [DONE]");
-  }
+Error timeout_error(const backends::BackendConfig& backend, bool before_content) {
+  std::string detail = "backend " + backend.name + ": ";
+  detail += before_content ? "no content within " + std::to_string(backend.time_to_first_token_ms) +
+                                 " ms (time-to-first-token limit)"
+                           : "stream stalled: no content for " + std::to_string(backend.stream_idle_timeout_ms) + " ms";
+  return make_error(ErrorCode::kUpstreamTimeout, ErrorSource::kUpstream, true, std::move(detail));
 }
 
 // Waits for the client to hang up; then aborts the upstream request. A client that sends more
@@ -80,40 +64,197 @@ net::awaitable<void> watch_client(ClientConnection& client, UpstreamExchange& ex
 
 }  // namespace
 
-net::awaitable<bool> Pipeline::relay_stream(Context& ctx, std::unique_ptr<UpstreamExchange> exchange,
-                                            const std::string& backend) {
+net::awaitable<StreamRelay::Outcome> StreamRelay::relay(UpstreamExchange& exchange,
+                                                        const backends::BackendConfig& backend, unsigned attempts) {
+  // Every attempt, a recovery too, must bring its first token within the backend's limit.
+  Attempt attempt(exchange, backend, attempts, Clock::now() + milliseconds(backend.time_to_first_token_ms));
+  using namespace net::experimental::awaitable_operators;
+  Outcome outcome;
+  co_await (pump(attempt, outcome) || watch_client(client_, exchange));
+  if (client_.gone() || exchange.aborted()) {
+    exchange.abort();
+    outcome.result = Result::kClientGone;
+  }
+  co_return outcome;
+}
+
+StreamRelay::EventAction StreamRelay::judge(PendingEvent& event, Attempt& attempt, bool& saw_done,
+                                            std::optional<Error>& failure, std::string& error_body) {
+  const std::string who = "backend " + attempt.backend.name + ": ";
+  if (!event.has_data) return committed_ ? EventAction::kForward : EventAction::kSkip;  // ": keep-alive"
+  const auto info = backends::inspect_chunk(event.data);
+  switch (info.kind) {
+    case ChunkKind::kMalformed:
+      failure = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true, who + "malformed stream event");
+      return EventAction::kFail;
+    case ChunkKind::kError:
+      failure = make_error(ErrorCode::kUpstreamStatus, ErrorSource::kUpstream, true, who + "error event in the stream");
+      error_body = event.data;
+      return EventAction::kFail;
+    case ChunkKind::kDone:
+      saw_done = true;
+      return committed_ ? EventAction::kForward : EventAction::kSkip;
+    case ChunkKind::kNoProgress:
+      if (!committed_) return EventAction::kHold;
+      if (mode_ == Mode::kFresh) return EventAction::kForward;
+      if (!info.usage) return EventAction::kSkip;  // the continuation's own role chunk
+      event.raw = backends::rewrite_chunk(event.data, stream_id_);
+      return EventAction::kForward;
+    case ChunkKind::kProgress:
+      attempt.finished = attempt.finished || info.finished;
+      attempt.progress_deadline = Clock::now() + milliseconds(attempt.backend.stream_idle_timeout_ms);
+      return judge_progress(event, info, failure);
+  }
+  return EventAction::kSkip;
+}
+
+StreamRelay::EventAction StreamRelay::judge_progress(PendingEvent& event, const backends::ChunkInfo& info,
+                                                     std::optional<Error>& failure) {
+  if (info.tool_call || info.other_choice) {
+    if (mode_ != Mode::kFresh) {
+      failure = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, false,
+                           "the recovery attempt answered with more than text");
+      return EventAction::kFail;
+    }
+    tainted_ = true;
+  }
+  if (mode_ == Mode::kFresh) {
+    delivered_ += info.content;
+    if (stream_id_.empty()) stream_id_ = backends::chunk_id(event.data);
+    return committed_ ? EventAction::kForward : EventAction::kCommitAndForward;
+  }
+  if (mode_ == Mode::kContinue) {
+    delivered_ += info.content;
+    event.raw = backends::rewrite_chunk(event.data, stream_id_);
+    return EventAction::kForward;
+  }
+  // kRegenerate: the new answer must begin with exactly what the client already has.
+  std::string_view text = info.content;
+  if (regen_offset_ < regen_target_) {
+    const std::size_t n = std::min(text.size(), regen_target_ - regen_offset_);
+    if (delivered_.compare(regen_offset_, n, text.substr(0, n)) != 0 || (info.finished && regen_offset_ + n < regen_target_)) {
+      failure = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, false,
+                           "the regenerated answer differs from what was already delivered");
+      return EventAction::kFail;
+    }
+    regen_offset_ += n;
+    text.remove_prefix(n);
+    if (text.empty() && !info.finished) return EventAction::kSkip;
+  }
+  std::string rest(text);
+  delivered_ += rest;
+  regen_offset_ += rest.size();
+  regen_target_ = regen_offset_;
+  event.raw = backends::rewrite_chunk(event.data, stream_id_, &rest);
+  return EventAction::kForward;
+}
+
+void StreamRelay::begin_recovery(Mode mode) {
+  mode_ = mode;
+  regen_target_ = delivered_.size();
+  regen_offset_ = 0;
+}
+
+net::awaitable<void> StreamRelay::pump(Attempt& attempt, Outcome& outcome) {
+  outcome = co_await pump_events(attempt);
+}
+
+StreamRelay::Outcome StreamRelay::fail(Error error, std::string body) const {
+  return Outcome{committed_ ? Result::kFailedAfterContent : Result::kFailedBeforeContent, std::move(error),
+                 std::move(body)};
+}
+
+net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) {
+  backends::SseParser parser;
+  std::deque<PendingEvent> ready;
+  const std::string who = "backend " + attempt.backend.name + ": ";
+  bool saw_done = false;
+  while (!attempt.exchange.done()) {
+    const auto left = std::chrono::duration_cast<milliseconds>(attempt.progress_deadline - Clock::now());
+    attempt.exchange.set_read_timeout(std::max(left, milliseconds(1)));
+    auto piece = co_await attempt.exchange.read_some();
+    if (!piece) {
+      if (piece.error().code == ErrorCode::kUpstreamTimeout && Clock::now() + milliseconds(50) >= attempt.progress_deadline) {
+        co_return fail(timeout_error(attempt.backend, !committed_));
+      }
+      co_return fail(piece.error());
+    }
+    const bool fits = parser.feed(*piece, [&](const backends::SseEvent& event) {
+      ready.push_back(PendingEvent{std::string(event.raw), event.data, event.has_data});
+    });
+    if (!fits) co_return fail(make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true, who + "SSE event too large"));
+    // Each event is judged synchronously, then awaited on in straight-line code: g++ 12
+    // miscompiles co_await inside switch cases and inside && or ?: conditions.
+    for (; !ready.empty(); ready.pop_front()) {
+      PendingEvent event = std::move(ready.front());
+      std::optional<Error> failure;
+      std::string error_body;
+      const EventAction action = judge(event, attempt, saw_done, failure, error_body);
+      if (action == EventAction::kFail) co_return fail(std::move(*failure), std::move(error_body));
+      if (action == EventAction::kSkip) continue;
+      if (action == EventAction::kHold) {
+        attempt.held.push_back(std::move(event.raw));
+        continue;
+      }
+      if (action == EventAction::kCommitAndForward) {
+        const bool committed = co_await commit(attempt);
+        if (!committed) co_return Outcome{Result::kClientGone, {}, {}};
+      }
+      const bool sent = co_await forward(attempt, event.raw);
+      if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
+    }
+  }
+  if (saw_done && committed_ && attempt.finished) co_return Outcome{Result::kCompleted, {}, {}};
+  if (saw_done && committed_ && mode_ == Mode::kFresh) co_return Outcome{Result::kCompleted, {}, {}};
+  if (attempt.finished && committed_) {
+    // The answer was complete (it carried a finish reason) but the body ended without [DONE]:
+    // finalise now rather than after a timeout.
+    const bool sent = co_await forward(attempt, "data: [DONE]\n\n");
+    if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
+    co_return Outcome{Result::kCompleted, {}, {}};
+  }
+  co_return fail(make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true,
+                            who + (saw_done ? "stream ended without any content" : "stream ended without [DONE]")));
+}
+
+net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   StreamHead head{http::status::ok, 11};
-  copy_response_headers(exchange->headers(), head.base());
-  if (auto upstream_id = exchange->headers()["x-request-id"]; !upstream_id.empty()) {
+  copy_response_headers(attempt.exchange.headers(), head.base());
+  if (auto upstream_id = attempt.exchange.headers()["x-request-id"]; !upstream_id.empty()) {
     head.erase("x-request-id");
     head.set("x-upstream-request-id", upstream_id);
   }
   head.set(http::field::cache_control, "no-cache");
-  head.set("x-request-id", ctx.request_id);
-  head.set("x-sovgw-backend", backend);
-  head.keep_alive(ctx.keep_alive);
-  if (!co_await client_.start_stream(head)) {
-    exchange->abort();
-    co_return false;
+  head.set("x-request-id", request_id_);
+  head.set("x-sovgw-backend", attempt.backend.name);
+  head.set("x-sovgw-attempts", std::to_string(attempt.attempts));
+  head.keep_alive(keep_alive_);
+  committed_ = true;
+  const bool started = co_await client_.start_stream(head);
+  if (!started) co_return false;
+  for (std::size_t i = 0; i < attempt.held.size(); ++i) {
+    const bool sent = co_await client_.write_chunk(attempt.held[i]);
+    if (!sent) co_return false;
   }
+  attempt.held.clear();
+  co_return true;
+}
 
-  using namespace net::experimental::awaitable_operators;
-  RelayOutcome outcome;
-  co_await (pump(*exchange, client_, backend, outcome) || watch_client(client_, *exchange));
-  if (client_.gone() || (outcome.error && outcome.error->code == ErrorCode::kClientGone)) {
-    log_info("request_id=" + ctx.request_id + " client closed the stream; upstream request to " + backend +
-             " cancelled");
-    co_return false;
-  }
-  exchange.reset();  // back to the pool (when complete) before the last writes
-  if (outcome.error) {
-    log_warn("request_id=" + ctx.request_id + " stream incomplete: " + outcome.error->detail);
-    const std::string message = "The stream from backend " + backend +
-                                " ended before completion; the answer is incomplete (" + outcome.error->detail + ").";
-    co_await client_.write_chunk(sse_error_event(outcome.error->code, message));
-  }
+net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw) {
+  const bool sent = co_await client_.write_chunk(raw);
+  if (sent) co_return true;
+  attempt.exchange.abort();  // the client is gone: stop the upstream generation now
+  co_return false;
+}
+
+net::awaitable<bool> StreamRelay::finish() {
   const bool finished = co_await client_.finish_stream();
-  co_return finished && ctx.keep_alive;
+  co_return finished && keep_alive_;
+}
+
+net::awaitable<bool> StreamRelay::end_with_error(ErrorCode code, std::string_view message) {
+  co_await client_.write_chunk(sse_error_event(code, message));
+  co_return co_await finish();
 }
 
 }  // namespace sovgw

@@ -12,6 +12,10 @@ Worker::Worker(SharedState& shared, unsigned index) : shared_(shared), index_(in
   rng_.seed((static_cast<std::uint64_t>(seed()) << 32) ^ seed() ^ index);
 }
 
+Worker::~Worker() {
+  for (auto& pool : pools_) pool->close_idle();
+}
+
 std::string Worker::next_request_id() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id(32, '0');

@@ -14,7 +14,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "backends/backend_health.hpp"
 #include "backends/connection_pool.hpp"
+#include "backends/failure_classifier.hpp"
 #include "backends/tls_client_context.hpp"
 #include "gateway/config.hpp"
 
@@ -22,19 +24,29 @@ namespace sovgw {
 
 // Process-wide state. Written before the workers start, then read-only, except the atomics.
 struct SharedState {
-  explicit SharedState(const Config& cfg) : config(cfg) {}
+  explicit SharedState(const Config& cfg)
+      : config(cfg), classifier(cfg.failure_rules), sovereign_mode(cfg.gateway.sovereign_mode) {}
   const Config& config;
+  const backends::FailureClassifier classifier;                  // immutable: no locking
+  std::vector<std::unique_ptr<backends::BackendHealth>> health;  // per backend; internally locked
   std::vector<backends::TlsClientContext> tls;  // per backend; null for plain http
   std::vector<std::string> api_keys;            // per backend, read from the environment at startup
   std::string models_body;                      // GET /v1/models, serialized once
   std::atomic<std::int64_t> active_connections{0};
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
+  std::atomic<bool> sovereign_mode;  // only local or home-jurisdiction targets are used
+
+  // True when sovereign mode forbids this backend (it is neither local nor domestic).
+  bool foreign(const backends::BackendConfig& backend) const {
+    return !backend.local && backend.jurisdiction != config.gateway.home_jurisdiction;
+  }
 };
 
 class Worker {
  public:
   Worker(SharedState& shared, unsigned index);
+  ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -55,8 +67,10 @@ class Worker {
  private:
   SharedState& shared_;
   unsigned index_;
-  boost::asio::io_context io_{1};  // one thread: Asio may skip its internal locking
+  // Declared before io_ so they outlive it: destroying io_ destroys suspended coroutines, whose
+  // pooled connections report back to their pool. Idle sockets are closed first (~Worker).
   std::vector<std::unique_ptr<backends::ConnectionPool>> pools_;
+  boost::asio::io_context io_{1};  // one thread: Asio may skip its internal locking
   std::mt19937_64 rng_;
   std::list<boost::beast::tcp_stream*> idle_;
 };

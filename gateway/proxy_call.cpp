@@ -1,0 +1,301 @@
+// Pipeline::proxy: one client request sent to the model's targets until one answers. The order of
+// decisions, once, here:
+//   1. parse and select the model (400 / 404 before anything leaves the building);
+//   2. for each target in order: skip it at no cost if sovereign mode forbids its backend or its
+//      BackendHealth is open, cut off or busy;
+//   3. attempt; classify the outcome (FailureClassifier) and record it (BackendHealth);
+//   4. ok → relay; client_error → the provider's answer (or the next target when the model has
+//      fallback_on_client_error); server_error/overloaded → one jittered retry on the same backend
+//      within the retry budget, then the next target; network, cut_off, rate_limited → next target;
+//   5. nothing left: the last provider answer if there was one, else 502/504, or 503 when no
+//      target could even be tried.
+#include <random>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "gateway/header_filter.hpp"
+#include "gateway/health_prober.hpp"
+#include "gateway/log.hpp"
+#include "gateway/openai_error.hpp"
+#include "gateway/pipeline.hpp"
+#include "gateway/stream_relay.hpp"
+
+namespace sovgw {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using backends::Classification;
+using backends::FailureClass;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::size_t kMaxErrorBody = 1024 * 1024;  // an upstream error body we read to classify
+
+struct ParsedBody {
+  json::object object;
+  std::string model;
+  bool stream = false;
+};
+
+Result<ParsedBody> parse_body(std::string_view body, bool can_stream, std::string& param) {
+  json::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec || !value.is_object()) {
+    return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
+                      "We could not parse the JSON body of your request. The body must be a JSON object.");
+  }
+  ParsedBody parsed{std::move(value.as_object()), {}, false};
+  const json::value* model = parsed.object.if_contains("model");
+  if (!model || !model->is_string() || model->as_string().empty()) {
+    param = "model";
+    return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
+                      "You must provide a model parameter (a non-empty string).");
+  }
+  parsed.model = std::string(model->as_string());
+  if (const json::value* stream = parsed.object.if_contains("stream"); stream && !stream->is_null()) {
+    if (!stream->is_bool()) {
+      param = "stream";
+      return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
+                        "The stream parameter must be a boolean.");
+    }
+    parsed.stream = stream->as_bool() && can_stream;
+  }
+  return parsed;
+}
+
+// The request as it leaves for one backend: the client's headers minus credentials and
+// hop-by-hop ones, the backend's host and key, sovgw's request id.
+backends::UpstreamRequest build_upstream_request(const ClientRequest& request, const backends::BackendConfig& backend,
+                                                 const std::string& api_key, std::string_view api_path,
+                                                 std::string body, const std::string& request_id) {
+  backends::UpstreamRequest up{http::verb::post, backend.url.base_path + std::string(api_path), 11};
+  copy_request_headers(request.base(), up.base());
+  up.set(http::field::host, backend.url.host_header);
+  up.set(http::field::content_type, "application/json");
+  if (!api_key.empty()) up.set(http::field::authorization, "Bearer " + api_key);
+  up.set("x-request-id", request_id);
+  up.keep_alive(true);
+  up.body() = std::move(body);
+  up.prepare_payload();
+  return up;
+}
+
+bool is_event_stream(const http::fields& headers) {
+  std::string_view type = headers[http::field::content_type];
+  return type.substr(0, 17) == "text/event-stream";
+}
+
+std::vector<backends::HttpHeader> header_views(const http::fields& fields) {
+  std::vector<backends::HttpHeader> views;
+  for (const auto& field : fields) views.push_back({field.name_string(), field.value()});
+  return views;
+}
+
+// 50-250 ms: spreads the retries of many clients hit by the same blip.
+milliseconds retry_jitter() {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return milliseconds(50 + rng() % 201);
+}
+
+std::string with_model(json::object& object, const std::string& model) {
+  object["model"] = model;
+  return json::serialize(object);
+}
+
+// The original chat request plus the text already delivered as a final assistant message, which
+// the backend continues (vLLM needs to be told explicitly; llama.cpp and most templates do it).
+std::string continuation_body(const json::object& original, const std::string& model, const std::string& delivered,
+                              backends::Continuation how) {
+  json::object body = original;
+  body["model"] = model;
+  json::value& messages = body["messages"];
+  if (!messages.is_array()) messages = json::array();
+  messages.as_array().push_back(json::object{{"role", "assistant"}, {"content", delivered}});
+  if (how == backends::Continuation::kVllm) {
+    body["continue_final_message"] = true;
+    body["add_generation_prompt"] = false;
+  }
+  return json::serialize(body);
+}
+
+const Classification kOkResult{FailureClass::kOk, "ok", std::nullopt, false, false};
+
+}  // namespace
+
+// What to do after a classified failure on one backend.
+enum class Next { kRetrySame, kNextTarget, kDeliver };
+
+static Next decide(const Classification& c, bool retried, bool fallback_on_client_error,
+                   backends::BackendHealth& health) {
+  switch (c.cls) {
+    case FailureClass::kOk: return Next::kDeliver;
+    case FailureClass::kClientError: return fallback_on_client_error ? Next::kNextTarget : Next::kDeliver;
+    case FailureClass::kServerError:
+    case FailureClass::kOverloaded:
+      if (!retried && c.retry_same_backend && !c.request_only && !c.retry_after &&
+          health.try_acquire_retry(Clock::now())) {
+        return Next::kRetrySame;
+      }
+      return Next::kNextTarget;
+    case FailureClass::kRateLimited:
+    case FailureClass::kNetwork:
+    case FailureClass::kCutOff: return Next::kNextTarget;
+  }
+  return Next::kNextTarget;
+}
+
+net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::string_view api_path, bool can_stream) {
+  std::string param;
+  auto parsed = parse_body(request.body(), can_stream, param);
+  if (!parsed) {
+    co_return co_await send_error(ctx, parsed.error().code, parsed.error().detail,
+                                  param.empty() ? std::nullopt : std::optional<std::string_view>(param));
+  }
+  SharedState& shared = worker_.shared();
+  const Config& cfg = worker_.config();
+  const ModelConfig* model = cfg.find_model(parsed->model);
+  if (!model) {
+    co_return co_await send_error(
+        ctx, ErrorCode::kModelNotFound,
+        "The model `" + parsed->model + "` does not exist or you do not have access to it.", "model");
+  }
+
+  std::optional<StreamRelay> relay;
+  if (parsed->stream) relay.emplace(client_, ctx.request_id, ctx.keep_alive);
+  std::optional<HeldResponse> held;  // the latest provider error answer
+  std::optional<Error> last_error;   // the latest transport failure
+  std::optional<Error> stream_cause; // what first broke a stream after content was sent
+  std::string failures;              // for the client's message when nothing worked
+  auto note = [&](const std::string& backend, std::string_view what) {
+    failures += (failures.empty() ? "" : "; ") + backend + ": " + std::string(what);
+  };
+  const bool sovereign = shared.sovereign_mode.load(std::memory_order_relaxed);
+  bool tried_any = false;
+
+  for (const TargetConfig& target : model->targets) {
+    const backends::BackendConfig& backend = cfg.backends[target.backend_index];
+    if (sovereign && shared.foreign(backend)) {
+      note(backend.name, "foreign, skipped in sovereign mode");
+      continue;
+    }
+    backends::BackendHealth& health = *shared.health[target.backend_index];
+    const auto admission = health.admit(Clock::now());
+    if (!admission.allowed) {
+      note(backend.name, std::string("skipped, ") + std::string(backends::to_string(admission.state)));
+      continue;
+    }
+    tried_any = true;
+    health.record_request(Clock::now());
+
+    std::string body;
+    if (relay && relay->committed()) {
+      // Mid-stream recovery: content already reached the client from another backend.
+      if (!relay->recoverable()) break;
+      const bool chat = api_path == "/chat/completions";
+      const bool cont = chat && backend.continuation != backends::Continuation::kNone;
+      relay->begin_recovery(cont ? StreamRelay::Mode::kContinue : StreamRelay::Mode::kRegenerate);
+      body = cont ? continuation_body(parsed->object, target.model, relay->delivered(), backend.continuation)
+                  : with_model(parsed->object, target.model);
+    } else if (target.model == parsed->model) {
+      body = request.body();  // forwarded untouched
+    } else {
+      body = with_model(parsed->object, target.model);
+    }
+    const auto up = build_upstream_request(request, backend, shared.api_keys[target.backend_index], api_path,
+                                           std::move(body), ctx.request_id);
+    backends::ExchangeTimeouts timeouts;
+    timeouts.first_byte =
+        milliseconds(parsed->stream ? backend.stream_first_byte_timeout_ms : backend.first_byte_timeout_ms);
+    timeouts.idle = milliseconds(backend.stream_idle_timeout_ms);
+
+    for (bool retried = false;; retried = true) {
+      timeouts.deadline = std::min(ctx.deadline, Clock::now() + milliseconds(backend.total_timeout_ms));
+      ++ctx.attempts;
+      auto exchange = co_await backends::UpstreamExchange::start(worker_.pool(target.backend_index), up, timeouts);
+      Classification result;
+      if (!exchange) {
+        if (exchange.error().code == ErrorCode::kClientGone) co_return false;
+        result = shared.classifier.classify(exchange.error());
+        last_error = exchange.error();
+        note(backend.name, exchange.error().detail);
+      } else if (const unsigned status = (*exchange)->status(); status >= 200 && status < 300) {
+        health.record(kOkResult, Clock::now(), admission.is_probe);
+        if (!relay) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name);
+        if (!is_event_stream((*exchange)->headers())) {
+          if (!relay->committed()) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name);
+          note(backend.name, "answered a recovery attempt without a stream");
+          break;  // a JSON answer cannot be spliced into a stream already begun
+        }
+        auto outcome = co_await relay->relay(**exchange, backend, ctx.attempts);
+        exchange->reset();
+        // (if, not switch: g++ 12 miscompiles co_await inside switch cases)
+        if (outcome.result == StreamRelay::Result::kCompleted) co_return co_await relay->finish();
+        if (outcome.result == StreamRelay::Result::kClientGone) co_return false;
+        result = outcome.error_body.empty()
+                     ? shared.classifier.classify(outcome.error)
+                     : shared.classifier.classify(500, {}, outcome.error_body, std::chrono::system_clock::now());
+        last_error = outcome.error;
+        note(backend.name, outcome.error.detail);
+        if (outcome.result == StreamRelay::Result::kFailedAfterContent) {
+          health.record(result, Clock::now(), admission.is_probe);
+          log_warn("request_id=" + ctx.request_id + " stream from " + backend.name + " failed after content (" +
+                   result.reason + "): " + outcome.error.detail);
+          if (!stream_cause) stream_cause = outcome.error;
+          break;  // recovery continues on the next target
+        }
+      } else {
+        auto error_body = co_await (*exchange)->read_body(kMaxErrorBody);
+        if (!error_body) {
+          if (error_body.error().code == ErrorCode::kClientGone) co_return false;
+          result = shared.classifier.classify(error_body.error());
+          last_error = error_body.error();
+          note(backend.name, error_body.error().detail);
+        } else {
+          const auto views = header_views((*exchange)->headers());
+          result = shared.classifier.classify(status, views, *error_body, std::chrono::system_clock::now());
+          held = HeldResponse{status, (*exchange)->headers(), std::move(*error_body), backend.name};
+          note(backend.name, "HTTP " + std::to_string(status) + " (" + result.reason + ")");
+        }
+      }
+      exchange = Error{};  // release the connection before waiting or moving on
+      health.record(result, Clock::now(), admission.is_probe);
+      if (result.cls == FailureClass::kCutOff) {
+        log_error("backend " + backend.name + " CUT OFF (" + result.reason + "): out of rotation until a health check succeeds");
+        check_auto_sovereign(shared);
+      }
+      log_warn("request_id=" + ctx.request_id + " model=" + model->name + " backend=" + backend.name +
+               " attempt failed: " + std::string(backends::to_string(result.cls)) + " (" + result.reason + ")");
+      if (relay && relay->committed()) break;  // recovering a stream: only other targets can help
+      const Next next = decide(result, retried, model->fallback_on_client_error, health);
+      if (next == Next::kDeliver && held) co_return co_await send_held(ctx, *held);
+      if (next != Next::kRetrySame) break;
+      net::steady_timer pause(co_await net::this_coro::executor, retry_jitter());
+      co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+    }
+  }
+
+  if (relay && relay->committed()) {
+    // Content went out but no target could finish the answer: say so in band, with the original
+    // cause (not a fallback's refusal), and no [DONE].
+    const Error cause = stream_cause.value_or(last_error.value_or(Error{}));
+    co_return co_await relay->end_with_error(
+        cause.code, "The stream broke after content was sent and no remaining target could complete it; the answer "
+                    "is incomplete (" + cause.detail + ").");
+  }
+  if (held) co_return co_await send_held(ctx, *held);
+  if (!tried_any) {
+    co_return co_await send_error(ctx, ErrorCode::kNoTarget,
+                                  "No target of model `" + model->name + "` is available now (" + failures + ").");
+  }
+  co_return co_await send_error(ctx, last_error ? last_error->code : ErrorCode::kUpstreamConnect,
+                                "No target of model `" + model->name + "` could answer: " + failures + ".");
+}
+
+}  // namespace sovgw

@@ -1,0 +1,92 @@
+// StreamRelay: relays an OpenAI-protocol SSE stream to the client, one write per upstream event,
+// across the attempts of one request. Nothing is sent to the client (no status line, no role-only
+// chunk) until the first real content arrives, so an attempt that fails before that costs only
+// time and the pipeline fails over to the next target. Keep-alive comments and role-only chunks
+// are not progress: the time-to-first-token and stall limits keep running through them. Once
+// content has been sent, a failure ends the stream with an in-band error event and no [DONE],
+// never as a clean answer. A watcher aborts the upstream request as soon as the client hangs up.
+// One per streamed request, on its connection's worker thread.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "backends/backend_config.hpp"
+#include "backends/openai_chunk.hpp"
+#include "backends/upstream_exchange.hpp"
+#include "common/result.hpp"
+#include "gateway/client_connection.hpp"
+
+namespace sovgw {
+
+class StreamRelay {
+ public:
+  enum class Result {
+    kCompleted,           // ended with [DONE] (or a finish reason and a clean end of body)
+    kFailedBeforeContent, // nothing was sent to the client: free to fail over
+    kFailedAfterContent,  // content was sent: the stream must end with an error event
+    kClientGone,          // the client hung up; the upstream request was aborted
+  };
+  struct Outcome {
+    Result result = Result::kCompleted;
+    Error error;            // why it failed (transport errors, stall, malformed event, ...)
+    std::string error_body; // the upstream's in-band error event payload, when that was the cause
+  };
+
+  StreamRelay(ClientConnection& client, std::string request_id, bool keep_alive)
+      : client_(client), request_id_(std::move(request_id)), keep_alive_(keep_alive) {}
+
+  // Relays one attempt whose response header (200, text/event-stream) has been read.
+  // `attempts` is the number of attempts made so far, for the x-sovgw-attempts header.
+  boost::asio::awaitable<Outcome> relay(backends::UpstreamExchange& exchange,
+                                        const backends::BackendConfig& backend, unsigned attempts);
+
+  bool committed() const { return committed_; }
+
+  // Mid-stream recovery. After kFailedAfterContent the next attempt either continues the answer
+  // (the backend was asked to continue `delivered()`; its chunks are spliced in under the
+  // stream's id, its role chunk dropped) or regenerates it (the already delivered prefix must
+  // come back identical and is skipped; a divergence fails the attempt).
+  enum class Mode { kFresh, kContinue, kRegenerate };
+  void begin_recovery(Mode mode);
+  // False once the stream carried something a continuation cannot reproduce (tool calls,
+  // several choices, reasoning).
+  bool recoverable() const { return committed_ && !tainted_; }
+  const std::string& delivered() const { return delivered_; }
+
+  // After kCompleted: the end of the chunked body. True when the connection may be reused.
+  boost::asio::awaitable<bool> finish();
+
+  // After kFailedAfterContent: the in-band error event, then the end of the chunked body.
+  boost::asio::awaitable<bool> end_with_error(ErrorCode code, std::string_view message);
+
+ private:
+  struct Attempt;       // per-attempt state (stream_relay.cpp)
+  struct PendingEvent;  // one parsed SSE event awaiting its turn
+  enum class EventAction { kSkip, kHold, kForward, kCommitAndForward, kFail };
+  EventAction judge(PendingEvent& event, Attempt& attempt, bool& saw_done, std::optional<Error>& failure,
+                    std::string& error_body);
+  EventAction judge_progress(PendingEvent& event, const backends::ChunkInfo& info, std::optional<Error>& failure);
+  boost::asio::awaitable<void> pump(Attempt& attempt, Outcome& outcome);
+  boost::asio::awaitable<Outcome> pump_events(Attempt& attempt);
+  Outcome fail(Error error, std::string body = {}) const;
+  boost::asio::awaitable<bool> commit(Attempt& attempt);
+  boost::asio::awaitable<bool> forward(Attempt& attempt, std::string_view raw);
+
+  ClientConnection& client_;
+  std::string request_id_;
+  bool keep_alive_;
+  bool committed_ = false;
+  Mode mode_ = Mode::kFresh;
+  bool tainted_ = false;
+  std::string delivered_;        // choice 0's text as the client received it
+  std::string stream_id_;        // the id of the stream the client sees
+  std::size_t regen_target_ = 0; // kRegenerate: bytes of delivered_ the new answer must repeat
+  std::size_t regen_offset_ = 0; // ... of which this many have come back so far
+};
+
+}  // namespace sovgw
