@@ -27,14 +27,36 @@ long long ms(std::chrono::milliseconds d) { return static_cast<long long>(d.coun
 
 }  // namespace
 
+void UpstreamCancel::cancel() {
+  cancelled_ = true;
+  if (active_) {
+    boost::system::error_code ec;
+    active_->socket().close(ec);
+  }
+}
+
 net::awaitable<Result<std::unique_ptr<UpstreamExchange>>> UpstreamExchange::start(
-    ConnectionPool& pool, const UpstreamRequest& request, ExchangeTimeouts timeouts) {
+    ConnectionPool& pool, const UpstreamRequest& request, ExchangeTimeouts timeouts, UpstreamCancel* cancel) {
+  const auto gone = [&] {
+    return make_error(ErrorCode::kClientGone, ErrorSource::kDownstream, false,
+                      "backend " + pool.backend().name + ": request cancelled, the client went away");
+  };
   for (int attempt = 0;; ++attempt) {
     auto conn = co_await pool.acquire(attempt > 0);
     if (!conn) co_return conn.error();
     const bool reused = conn->reused();
     auto exchange = std::make_unique<UpstreamExchange>(std::move(*conn), timeouts, pool.backend().name);
+    if (cancel && cancel->cancelled_) {
+      exchange->aborted_ = true;
+      co_return gone();
+    }
+    if (cancel) cancel->active_ = &exchange->conn_->tcp();
     auto ec = co_await exchange->send_and_read_header(request);
+    if (cancel) cancel->active_ = nullptr;
+    if (cancel && cancel->cancelled_) {
+      exchange->aborted_ = true;
+      co_return gone();
+    }
     if (!ec) co_return exchange;
     // A reused connection the server closed while it sat idle: nothing was answered, so sending
     // the request once more on a fresh connection is safe.
@@ -100,6 +122,7 @@ net::awaitable<Result<std::string_view>> UpstreamExchange::read_some() {
         [&](auto& stream) { return http::async_read_some(stream, conn_->buffer(), parser_, kAsTuple); });
     (void)n;
     if (ec == http::error::need_buffer) ec = {};
+    if (aborted_) co_return read_error(net::error::operation_aborted, "reading the response body");
     if (ec) co_return read_error(ec, "reading the response body");
     const std::size_t got = kPieceSize - parser_.get().body().size;
     if (got > 0 || done()) co_return std::string_view(piece_.get(), got);
@@ -107,8 +130,10 @@ net::awaitable<Result<std::string_view>> UpstreamExchange::read_some() {
 }
 
 void UpstreamExchange::abort() {
+  // Close the socket but keep the connection object until the destructor: a read or write may
+  // still be pending on it and completes (with an error) after this returns.
   aborted_ = true;
-  conn_.discard();
+  conn_->close();
 }
 
 void UpstreamExchange::arm_timer(std::chrono::milliseconds limit) {

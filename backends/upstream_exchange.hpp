@@ -32,12 +32,28 @@ struct ExchangeTimeouts {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
+// Lets another coroutine on the same thread abandon an exchange that is still being started
+// (the client hung up while the backend was thinking): cancel() closes the connection the request
+// went out on, so the pending wait for the response header ends at once. A connect in progress is
+// not interrupted (it is bounded by connect_timeout_ms).
+class UpstreamCancel {
+ public:
+  void cancel();
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  friend class UpstreamExchange;
+  TcpStream* active_ = nullptr;
+  bool cancelled_ = false;
+};
+
 class UpstreamExchange {
  public:
   using Clock = std::chrono::steady_clock;
 
   static boost::asio::awaitable<Result<std::unique_ptr<UpstreamExchange>>> start(
-      ConnectionPool& pool, const UpstreamRequest& request, ExchangeTimeouts timeouts);
+      ConnectionPool& pool, const UpstreamRequest& request, ExchangeTimeouts timeouts,
+      UpstreamCancel* cancel = nullptr);
 
   UpstreamExchange(PooledConnection conn, ExchangeTimeouts timeouts, std::string backend_name);
   ~UpstreamExchange();

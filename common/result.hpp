@@ -30,6 +30,7 @@ enum class ErrorCode {
   kUpstreamTimeout,      // first-byte, stream-idle or total timeout at the upstream
   kUpstreamStatus,       // upstream answered with an error status we do not pass through
   kNoTarget,             // no target of the model could be tried
+  kRateLimited,          // every target of the model is rate limited (busy) right now
   kClientGone,           // the client disconnected; nothing to answer
   kInternal,             // a bug or a resource failure inside sovgw
 };

@@ -72,6 +72,7 @@ std::optional<std::pair<ErrorCode, std::string>> read_failure(const boost::syste
 // Waits for the first byte of the next request; false when the connection should close quietly.
 net::awaitable<bool> wait_for_request(Worker& worker, beast::tcp_stream& stream, beast::flat_buffer& buffer) {
   if (buffer.size() != 0) co_return true;
+  if (worker.shared().draining.load()) co_return false;  // draining: no new requests on kept-alive connections
   auto idle_entry = worker.add_idle(&stream);
   stream.expires_after(milliseconds(worker.config().gateway.idle_timeout_ms));
   auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kAsTuple);
@@ -124,7 +125,7 @@ net::awaitable<void> run_client_session(Worker& worker, net::ip::tcp::socket soc
     stream.expires_never();
     auto request = parser.release();
     const bool keep_alive = co_await pipeline.handle(request);
-    if (!keep_alive || client.gone()) break;
+    if (!keep_alive || client.gone() || worker.shared().draining.load()) break;
   }
   boost::system::error_code ec;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);

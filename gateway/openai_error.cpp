@@ -20,6 +20,7 @@ unsigned http_status(ErrorCode code) {
     case ErrorCode::kUpstreamTimeout: return 504;
     case ErrorCode::kUpstreamStatus: return 502;
     case ErrorCode::kNoTarget: return 503;
+    case ErrorCode::kRateLimited: return 429;
     case ErrorCode::kClientGone: return 499;  // never sent; nginx's code for the access log
     case ErrorCode::kInternal: return 500;
   }
@@ -41,6 +42,7 @@ std::string_view error_type(ErrorCode code) {
     case ErrorCode::kUpstreamProtocol:
     case ErrorCode::kUpstreamStatus: return "upstream_error";
     case ErrorCode::kNoTarget: return "service_unavailable_error";
+    case ErrorCode::kRateLimited: return "rate_limit_error";
     case ErrorCode::kUpstreamTimeout: return "timeout_error";
     case ErrorCode::kClientGone:
     case ErrorCode::kInternal: return "server_error";
@@ -64,6 +66,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kUpstreamTimeout: return "upstream_timeout";
     case ErrorCode::kUpstreamStatus: return "upstream_error";
     case ErrorCode::kNoTarget: return "no_available_target";
+    case ErrorCode::kRateLimited: return "rate_limit_exceeded";
     case ErrorCode::kClientGone: return "client_closed_request";
     case ErrorCode::kInternal: return "internal_error";
   }

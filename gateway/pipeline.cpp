@@ -103,6 +103,7 @@ net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backe
   response.set("x-request-id", ctx.request_id);
   response.set("x-sovgw-backend", backend);
   response.set("x-sovgw-attempts", std::to_string(ctx.attempts));
+  ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
   response.keep_alive(ctx.keep_alive);
   response.body() = std::move(*body);
   response.prepare_payload();
@@ -126,6 +127,7 @@ net::awaitable<bool> Pipeline::send_held(Context& ctx, HeldResponse& held) {
   response.set("x-request-id", ctx.request_id);
   response.set("x-sovgw-backend", held.backend);
   response.set("x-sovgw-attempts", std::to_string(ctx.attempts));
+  ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
   response.keep_alive(ctx.keep_alive);
   response.body() = std::move(held.body);
   response.prepare_payload();
@@ -137,6 +139,7 @@ net::awaitable<bool> Pipeline::send_json(Context& ctx, unsigned status, std::str
   ClientResponse response{static_cast<http::status>(status), 11};
   response.set(http::field::content_type, "application/json");
   response.set("x-request-id", ctx.request_id);
+  ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
   response.keep_alive(ctx.keep_alive);
   response.body() = std::move(body);
   response.prepare_payload();
@@ -152,6 +155,8 @@ net::awaitable<bool> Pipeline::send_error(Context& ctx, ErrorCode code, std::str
   response.set(http::field::content_type, "application/json");
   response.set("x-request-id", ctx.request_id);
   if (backend) response.set("x-sovgw-backend", *backend);
+  if (ctx.attempts > 0) response.set("x-sovgw-attempts", std::to_string(ctx.attempts));
+  ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
   response.keep_alive(ctx.keep_alive);
   response.body() = std::move(error.body);
   response.prepare_payload();

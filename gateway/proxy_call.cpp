@@ -12,6 +12,7 @@
 #include <random>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,6 +34,7 @@ using backends::Classification;
 using backends::FailureClass;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -125,6 +127,21 @@ std::string continuation_body(const json::object& original, const std::string& m
   return json::serialize(body);
 }
 
+net::awaitable<void> start_exchange(backends::ConnectionPool& pool, const backends::UpstreamRequest& up,
+                                    backends::ExchangeTimeouts timeouts, backends::UpstreamCancel& cancel,
+                                    Result<std::unique_ptr<backends::UpstreamExchange>>& out) {
+  out = co_await backends::UpstreamExchange::start(pool, up, timeouts, &cancel);
+}
+
+// While the backend has not answered yet: a client that hangs up cancels the upstream request.
+net::awaitable<void> cancel_on_hangup(ClientConnection& client, backends::UpstreamCancel& cancel) {
+  const auto event = co_await client.wait_for_close();
+  if (event == ClientConnection::PeerEvent::kClosed) cancel.cancel();
+  if (event != ClientConnection::PeerEvent::kData) co_return;
+  net::steady_timer park(co_await net::this_coro::executor, net::steady_timer::time_point::max());
+  co_await park.async_wait(net::as_tuple(net::use_awaitable));
+}
+
 const Classification kOkResult{FailureClass::kOk, "ok", std::nullopt, false, false};
 
 }  // namespace
@@ -178,10 +195,12 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
   };
   const bool sovereign = shared.sovereign_mode.load(std::memory_order_relaxed);
   bool tried_any = false;
+  bool only_busy = true;  // every target skipped so far was rate limited (→ 429, not 503)
 
   for (const TargetConfig& target : model->targets) {
     const backends::BackendConfig& backend = cfg.backends[target.backend_index];
     if (sovereign && shared.foreign(backend)) {
+      only_busy = false;
       note(backend.name, "foreign, skipped in sovereign mode");
       continue;
     }
@@ -189,6 +208,7 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     const auto admission = health.admit(Clock::now());
     if (!admission.allowed) {
       note(backend.name, std::string("skipped, ") + std::string(backends::to_string(admission.state)));
+      only_busy = only_busy && admission.state == backends::HealthState::kBusy;
       continue;
     }
     tried_any = true;
@@ -218,7 +238,10 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     for (bool retried = false;; retried = true) {
       timeouts.deadline = std::min(ctx.deadline, Clock::now() + milliseconds(backend.total_timeout_ms));
       ++ctx.attempts;
-      auto exchange = co_await backends::UpstreamExchange::start(worker_.pool(target.backend_index), up, timeouts);
+      backends::UpstreamCancel cancel;
+      Result<std::unique_ptr<backends::UpstreamExchange>> exchange = Error{};
+      co_await (start_exchange(worker_.pool(target.backend_index), up, timeouts, cancel, exchange) ||
+                cancel_on_hangup(client_, cancel));
       Classification result;
       if (!exchange) {
         if (exchange.error().code == ErrorCode::kClientGone) co_return false;
@@ -290,6 +313,11 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
                     "is incomplete (" + cause.detail + ").");
   }
   if (held) co_return co_await send_held(ctx, *held);
+  if (!tried_any && only_busy) {
+    co_return co_await send_error(ctx, ErrorCode::kRateLimited,
+                                  "Every target of model `" + model->name + "` is rate limited now (" + failures +
+                                      "); retry shortly.");
+  }
   if (!tried_any) {
     co_return co_await send_error(ctx, ErrorCode::kNoTarget,
                                   "No target of model `" + model->name + "` is available now (" + failures + ").");

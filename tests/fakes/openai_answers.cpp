@@ -113,15 +113,22 @@ std::string models_answer() {
 
 }  // namespace
 
+// A continuation request gets the rest of the answer after the text it ends with, when the
+// answer begins with that text; otherwise the whole answer.
+static std::string continued(std::string text, const RequestInfo& info) {
+  if (info.continuing && text.starts_with(info.continue_from)) return text.substr(info.continue_from.size());
+  return text;
+}
+
 std::string answer_content(const Behaviour& b, const RequestInfo& info, std::string_view name) {
-  if (b.content) return *b.content;
+  if (b.content) return continued(*b.content, info);
   std::string text = "Hello from " + std::string(name) + ": " + info.prompt_text;
   if (text.size() > kMaxContentBytes) {
     std::size_t cut = kMaxContentBytes;
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
     text.resize(cut);
   }
-  return text;
+  return continued(std::move(text), info);
 }
 
 std::vector<std::string> split_pieces(std::string_view content, std::size_t count) {

@@ -34,6 +34,8 @@ void describe_chat(const json::object& body, RequestInfo& info) {
     auto text = content_text(*content);
     info.prompt_tokens += count_words(text);
     const auto* role = m.get_object().if_contains("role");
+    info.continuing = role && role->is_string() && role->get_string() == "assistant";
+    if (info.continuing) info.continue_from = text;
     if (role && role->is_string() && role->get_string() == "user") {
       info.prompt_text = std::move(text);  // the last one wins
     }

@@ -30,6 +30,10 @@ struct RequestInfo {
   bool stream = false;
   bool include_usage = false;       // stream_options.include_usage
   std::string prompt_text;          // last user message (chat) or prompt (completions)
+  // The text of a final assistant message (a continuation request, as sovgw sends in mid-stream
+  // recovery): the fake then answers only what follows it in its answer, like a model continuing.
+  std::string continue_from;
+  bool continuing = false;
   int prompt_tokens = 0;            // a word count standing in for tokens
   std::vector<std::string> inputs;  // embeddings inputs
 };

@@ -1,0 +1,126 @@
+// PiiScanner hit confirmation: numeric runs against the detectors' group shapes, located and
+// custom hits against their spans; then edges, validator and context words for each candidate.
+#include <array>
+
+#include "policy/numeric_run.hpp"
+#include "policy/pii_hit_checks.hpp"
+#include "policy/pii_scanner.hpp"
+
+namespace sovgw::policy {
+namespace {
+
+constexpr int kMinDigits = 9;   // the shortest numeric detector (us_ssn, 02-123-4567)
+constexpr int kMaxDigits = 19;  // the longest (payment cards)
+// No shape has more groups (cards: 4+4+4+4+3). The cap also bounds the work on adversarial runs
+// such as "1 2 3 4 5 ..." to a few checks per group.
+constexpr std::size_t kMaxGroups = 6;
+
+}  // namespace
+
+bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact,
+                              ScanScratch& scratch, bool context_checked) const {
+  const DetectorSpec& s = specs_[spec];
+  if (!boundary_ok(s.boundary, text, span.begin, span.end)) return false;
+  const std::string_view raw = text.substr(span.begin, span.end - span.begin);
+  if (!s.validator(Candidate{raw, compact, current_year_})) return false;
+  if (!context_checked && !s.context_words.empty() && !context_ok(s.context_words, text, span.begin, span.end)) {
+    return false;
+  }
+  scratch.confirmed().push_back(ConfirmedSpan{span, spec});
+  return true;
+}
+
+// The numeric detectors, in priority order, against one sub-span of a run; true when one
+// confirms it. `context` caches per detector whether its words occur around the whole run
+// (sub-spans of one run share their surroundings): 0 unknown, 1 present, -1 absent.
+bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run,
+                                      bool x_suffix, signed char* context, ScanScratch& scratch) const {
+  for (std::size_t idx = 0; idx < numeric_specs_.size(); ++idx) {
+    const unsigned k = numeric_specs_[idx];
+    const DetectorSpec& s = specs_[k];
+    if ((x_suffix && !s.x_suffix) || !s.shape(layout)) continue;
+    if (!s.context_words.empty()) {
+      if (context[idx] == 0) context[idx] = context_ok(s.context_words, text, run.begin, run.end) ? 1 : -1;
+      if (context[idx] < 0) continue;
+    }
+    if (confirm_span(text, k, span, layout.compact, scratch, true)) return true;
+  }
+  return false;
+}
+
+// Sub-spans of whole groups holding 9..19 digits are tried from each group start, longest first;
+// once one confirms, the next start is after it (the overlap rule would drop anything starting
+// inside it). A run has few groups, and the digit limit bounds the work per start.
+void PiiScanner::confirm_numeric_run(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const {
+  std::vector<RunGroup>& groups = scratch.groups();
+  split_numeric_run(text, hit.from, groups);
+  std::string& compact = scratch.compact();
+  const Span run{hit.from, hit.to};
+  const bool plus = hit.from > 0 && text[hit.from - 1] == '+';
+  std::array<int, kMaxDigits> digits{};
+  std::array<SepKind, kMaxDigits> seps{};
+  std::array<int, kMaxDigits + 1> totals{};  // digits in groups i..i+n-1
+  std::array<signed char, kMaxNumericSpecs> context{};
+  for (std::size_t i = 0; i < groups.size();) {
+    compact.clear();
+    std::size_t n = 0;
+    for (int total = 0; i + n < groups.size() && n < kMaxGroups && total + groups[i + n].digits <= kMaxDigits; ++n) {
+      const RunGroup& g = groups[i + n];
+      total += g.digits;
+      digits[n] = g.digits;
+      if (n > 0) seps[n - 1] = g.sep_before;
+      totals[n + 1] = total;
+      append_digits(text, g, compact);
+    }
+    std::size_t next = i + 1;
+    for (; n > 0 && totals[n] >= kMinDigits; --n) {
+      const RunGroup& last = groups[i + n - 1];
+      const bool lead_plus = plus && i == 0;
+      const Span span{groups[i].begin - (lead_plus ? 1 : 0), last.end};
+      const int total = totals[n];
+      const bool x_next = i + n == groups.size() && total == 17 && last.end < text.size() &&
+                          (text[last.end] == 'X' || text[last.end] == 'x');
+      if (x_next) {  // a trailing check character 'X' (cn_resident_id)
+        compact.resize(17);
+        compact.push_back('X');
+        const NumericLayout with_x{digits.data(), seps.data(), static_cast<int>(n), 18, false, compact};
+        if (confirm_numeric_span(text, with_x, Span{span.begin, span.end + 1}, run, true, context.data(), scratch)) {
+          next = i + n;
+          break;
+        }
+      }
+      const NumericLayout layout{
+          digits.data(), seps.data(), static_cast<int>(n),
+          total,         lead_plus,   std::string_view(compact).substr(0, static_cast<std::size_t>(total))};
+      if (confirm_numeric_span(text, layout, span, run, false, context.data(), scratch)) {
+        next = i + n;
+        break;
+      }
+    }
+    i = next;
+  }
+}
+
+// Located detectors rebuild their span(s) from the match end; custom ones have the start from
+// Hyperscan. A located hit that ends inside the span its pattern handled last is skipped: it
+// would find the same span again (patterns fire repeatedly along one token, address or run),
+// and skipping keeps the work linear in the text even for adversarial input.
+void PiiScanner::confirm_located(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const {
+  const unsigned spec = pattern_spec_[hit.pattern];
+  const DetectorSpec& s = specs_[spec];
+  std::size_t& handled_to = scratch.handled_to()[hit.pattern];
+  if (s.locate != nullptr && hit.to <= handled_to) return;
+  std::vector<Span>& spans = scratch.spans();
+  spans.clear();
+  if (s.locate != nullptr) s.locate(text, hit.to, spans);
+  else spans.push_back(Span{hit.from, hit.to});
+  if (spans.empty()) return;
+  if (s.locate != nullptr) handled_to = spans.front().end;
+  for (const Span& span : spans) {
+    if (span.begin >= span.end || span.end > text.size()) continue;
+    compact_into(text.substr(span.begin, span.end - span.begin), scratch.compact());
+    if (confirm_span(text, spec, span, scratch.compact(), scratch)) return;
+  }
+}
+
+}  // namespace sovgw::policy
