@@ -2,6 +2,7 @@
 //
 //   sovgw --config FILE         run; prints "READY listen=HOST:PORT admin=HOST:PORT" once bound
 //   sovgw --check-config FILE   validate only; exit 0 valid, 2 invalid (problems on stderr)
+//   sovgw drill --config FILE [--json]   which models survive if every foreign provider vanished
 #include <signal.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <string_view>
 
 #include "gateway/config.hpp"
+#include "gateway/drill_command.hpp"
 #include "gateway/log.hpp"
 #include "gateway/server.hpp"
 
@@ -23,6 +25,9 @@ void print_usage(std::FILE* out) {
   std::fputs(
       "usage: sovgw --config FILE          run the gateway\n"
       "       sovgw --check-config FILE    validate FILE and exit (0 valid, 2 invalid)\n"
+      "       sovgw drill --config FILE [--json]\n"
+      "                                    which models keep serving if every foreign provider vanished\n"
+      "                                    (0 all, 3 some would stop, 2 invalid config)\n"
       "       sovgw --version\n",
       out);
 }
@@ -89,6 +94,16 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (argc == 3 && command == "--config") return run(argv[2]);
+  if ((argc == 4 || argc == 5) && command == "drill" && std::string_view(argv[2]) == "--config") {
+    const bool json = argc == 5 && std::string_view(argv[4]) == "--json";
+    if (argc == 5 && !json) {
+      print_usage(stderr);
+      return kExitInvalid;
+    }
+    auto config = load_or_report(argv[3]);
+    if (!config) return kExitInvalid;
+    return sovgw::run_drill_command(*config, json);
+  }
   print_usage(stderr);
   return kExitInvalid;
 }
