@@ -40,7 +40,10 @@ net::awaitable<Result<PooledConnection>> ConnectionPool::acquire(bool fresh_only
   while (!fresh_only && !idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
-    if (now - conn->idle_since < max_idle_age && conn->usable_for_reuse()) {
+    // The peek costs a syscall; a connection used within the last second is trusted (if the
+    // server closed it anyway, the exchange's stale-connection retry covers it).
+    const bool recent = now - conn->idle_since < std::chrono::seconds(1);
+    if (now - conn->idle_since < max_idle_age && (recent || conn->usable_for_reuse())) {
       co_return PooledConnection(this, std::move(conn), true);
     }
     conn->close();

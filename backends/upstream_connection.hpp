@@ -42,6 +42,12 @@ class UpstreamConnection {
   // The TCP layer, where timeouts are set and where close() acts.
   TcpStream& tcp();
   boost::beast::flat_buffer& buffer() { return buffer_; }
+  // Scratch space for body pieces (SSE relay), allocated once per connection, never zeroed.
+  static constexpr std::size_t kPieceSize = 16 * 1024;
+  char* piece() {
+    if (!piece_) piece_.reset(new char[kPieceSize]);
+    return piece_.get();
+  }
 
   // True when the peer has not closed the idle connection and sent nothing unexpected
   // (a non-blocking peek; the stale-connection check before reuse).
@@ -54,6 +60,7 @@ class UpstreamConnection {
  private:
   std::variant<TcpStream, TlsStream> stream_;
   boost::beast::flat_buffer buffer_;
+  std::unique_ptr<char[]> piece_;
 };
 
 }  // namespace sovgw::backends

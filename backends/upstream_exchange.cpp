@@ -13,7 +13,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 constexpr auto kAsTuple = net::as_tuple(net::use_awaitable);
-constexpr std::size_t kPieceSize = 16 * 1024;
+constexpr std::size_t kPieceSize = UpstreamConnection::kPieceSize;
 
 namespace {
 
@@ -112,10 +112,10 @@ net::awaitable<Result<std::string>> UpstreamExchange::read_body(std::size_t max_
 
 net::awaitable<Result<std::string_view>> UpstreamExchange::read_some() {
   if (done()) co_return std::string_view{};
-  if (!piece_) piece_ = std::make_unique<char[]>(kPieceSize);
+  char* piece = conn_->piece();
   for (;;) {
     auto& body = parser_.get().body();
-    body.data = piece_.get();
+    body.data = piece;
     body.size = kPieceSize;
     arm_timer(timeouts_.idle);
     auto [ec, n] = co_await conn_->visit(
@@ -125,7 +125,7 @@ net::awaitable<Result<std::string_view>> UpstreamExchange::read_some() {
     if (aborted_) co_return read_error(net::error::operation_aborted, "reading the response body");
     if (ec) co_return read_error(ec, "reading the response body");
     const std::size_t got = kPieceSize - parser_.get().body().size;
-    if (got > 0 || done()) co_return std::string_view(piece_.get(), got);
+    if (got > 0 || done()) co_return std::string_view(piece, got);
   }
 }
 

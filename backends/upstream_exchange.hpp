@@ -90,7 +90,6 @@ class UpstreamExchange {
   ExchangeTimeouts timeouts_;
   std::string backend_name_;
   boost::beast::http::response_parser<boost::beast::http::buffer_body> parser_;
-  std::unique_ptr<char[]> piece_;
   bool aborted_ = false;
 };
 

@@ -3,6 +3,7 @@
 //   sovgw --config FILE         run; prints "READY listen=HOST:PORT admin=HOST:PORT" once bound
 //   sovgw --check-config FILE   validate only; exit 0 valid, 2 invalid (problems on stderr)
 //   sovgw drill --config FILE [--json]   which models survive if every foreign provider vanished
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -56,6 +57,11 @@ int run(const std::string& path) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+
+  // Request-sized buffers come and go on every worker thread; without this glibc keeps returning
+  // the top of each arena to the kernel (madvise) and taking it back (page faults) per request.
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
 
   sovgw::Server server(std::move(*config));
   if (auto started = server.start(); !started) {
