@@ -1,4 +1,5 @@
 // OpenAI-shaped bodies and SSE event sequences for fake_upstream.
+#include <cstring>
 #include "openai_answers.hpp"
 
 #include <algorithm>
@@ -82,16 +83,42 @@ std::string usage_event(const RequestInfo& info, const AnswerIds& ids, int compl
   return event(chunk);
 }
 
+// Little-endian float32 values, base64-encoded: what OpenAI sends for encoding_format "base64".
+static std::string base64_floats(const std::vector<float>& values) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes(values.size() * 4, '\0');
+  std::memcpy(bytes.data(), values.data(), bytes.size());  // x86-64 and ARM64 are little-endian
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
 std::string embeddings_answer(const RequestInfo& info) {
   json::array data;
   for (std::size_t i = 0; i < info.inputs.size(); ++i) {
     // A deterministic vector per input text (FNV-1a seed, then an LCG), values in [-1, 1].
     std::uint64_t h = 1469598103934665603ull;
     for (unsigned char c : info.inputs[i]) h = (h ^ c) * 1099511628211ull;
-    json::array vec;
+    std::vector<float> values;
     for (int d = 0; d < 8; ++d) {
       h = h * 6364136223846793005ull + 1442695040888963407ull;
-      vec.push_back(static_cast<double>(h >> 40) / static_cast<double>(1ull << 23) - 1.0);
+      values.push_back(static_cast<float>(static_cast<double>(h >> 40) / static_cast<double>(1ull << 23) - 1.0));
+    }
+    json::value vec;
+    if (info.base64) {
+      vec = base64_floats(values);
+    } else {
+      json::array floats;
+      for (float v : values) floats.push_back(static_cast<double>(v));
+      vec = std::move(floats);
     }
     data.push_back(
         json::object{{"object", "embedding"}, {"index", i}, {"embedding", std::move(vec)}});

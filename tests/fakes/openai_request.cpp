@@ -66,6 +66,8 @@ void describe_embeddings(const json::object& body, RequestInfo& info) {
     }
   }
   for (const auto& i : info.inputs) info.prompt_tokens += count_words(i);
+  const auto* format = body.if_contains("encoding_format");
+  info.base64 = format && format->is_string() && format->get_string() == "base64";
 }
 
 }  // namespace

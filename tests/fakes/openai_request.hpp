@@ -36,6 +36,7 @@ struct RequestInfo {
   bool continuing = false;
   int prompt_tokens = 0;            // a word count standing in for tokens
   std::vector<std::string> inputs;  // embeddings inputs
+  bool base64 = false;              // embeddings: encoding_format "base64" (the SDKs' default)
 };
 
 // body is null when the request has none (GET).
