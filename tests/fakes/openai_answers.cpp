@@ -1,8 +1,8 @@
 // OpenAI-shaped bodies and SSE event sequences for fake_upstream.
-#include <cstring>
 #include "openai_answers.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <boost/json.hpp>
 
 namespace sovgw::fake {
