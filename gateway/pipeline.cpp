@@ -86,29 +86,9 @@ net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backe
                                              const std::string& backend) {
   auto body = co_await exchange->read_body(worker_.config().gateway.max_response_bytes);
   if (!body) co_return co_await send_error(ctx, body.error().code, body.error().detail, std::nullopt, &backend);
-  const unsigned status = exchange->status();
-  if (status >= 500 && !looks_like_json(*body)) {
-    co_return co_await send_error(ctx, ErrorCode::kUpstreamStatus,
-                                  "Backend " + backend + " answered HTTP " + std::to_string(status) +
-                                      " with a body that is not JSON.",
-                                  std::nullopt, &backend);
-  }
-  ClientResponse response{static_cast<http::status>(status), 11};
-  copy_response_headers(exchange->headers(), response.base());
-  if (auto upstream_id = exchange->headers()["x-request-id"]; !upstream_id.empty()) {
-    response.erase("x-request-id");
-    response.set("x-upstream-request-id", upstream_id);
-  }
+  HeldResponse held{exchange->status(), exchange->headers(), std::move(*body), backend};
   exchange.reset();  // the connection goes back to the pool before the client is written to
-  response.set("x-request-id", ctx.request_id);
-  response.set("x-sovgw-backend", backend);
-  response.set("x-sovgw-attempts", std::to_string(ctx.attempts));
-  ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
-  response.keep_alive(ctx.keep_alive);
-  response.body() = std::move(*body);
-  response.prepare_payload();
-  const bool sent = co_await client_.send(response);
-  co_return sent && ctx.keep_alive;
+  co_return co_await send_held(ctx, held);
 }
 
 net::awaitable<bool> Pipeline::send_held(Context& ctx, HeldResponse& held) {
@@ -124,27 +104,16 @@ net::awaitable<bool> Pipeline::send_held(Context& ctx, HeldResponse& held) {
     response.erase("x-request-id");
     response.set("x-upstream-request-id", upstream_id);
   }
-  response.set("x-request-id", ctx.request_id);
   response.set("x-sovgw-backend", held.backend);
-  response.set("x-sovgw-attempts", std::to_string(ctx.attempts));
-  ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
-  response.keep_alive(ctx.keep_alive);
   response.body() = std::move(held.body);
-  response.prepare_payload();
-  const bool sent = co_await client_.send(response);
-  co_return sent && ctx.keep_alive;
+  co_return co_await send_response(ctx, response);
 }
 
 net::awaitable<bool> Pipeline::send_json(Context& ctx, unsigned status, std::string body) {
   ClientResponse response{static_cast<http::status>(status), 11};
   response.set(http::field::content_type, "application/json");
-  response.set("x-request-id", ctx.request_id);
-  ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
-  response.keep_alive(ctx.keep_alive);
   response.body() = std::move(body);
-  response.prepare_payload();
-  const bool sent = co_await client_.send(response);
-  co_return sent && ctx.keep_alive;
+  co_return co_await send_response(ctx, response);
 }
 
 net::awaitable<bool> Pipeline::send_error(Context& ctx, ErrorCode code, std::string_view message,
@@ -153,12 +122,18 @@ net::awaitable<bool> Pipeline::send_error(Context& ctx, ErrorCode code, std::str
   auto error = to_client_error(code, message, param);
   ClientResponse response{static_cast<http::status>(error.status), 11};
   response.set(http::field::content_type, "application/json");
-  response.set("x-request-id", ctx.request_id);
   if (backend) response.set("x-sovgw-backend", *backend);
+  response.body() = std::move(error.body);
+  co_return co_await send_response(ctx, response);
+}
+
+// Every answer leaves through here: sovgw's request id, the attempt count, and keep-alive unless
+// the client asked to close or the gateway is draining.
+net::awaitable<bool> Pipeline::send_response(Context& ctx, ClientResponse& response) {
+  response.set("x-request-id", ctx.request_id);
   if (ctx.attempts > 0) response.set("x-sovgw-attempts", std::to_string(ctx.attempts));
   ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
   response.keep_alive(ctx.keep_alive);
-  response.body() = std::move(error.body);
   response.prepare_payload();
   const bool sent = co_await client_.send(response);
   co_return sent && ctx.keep_alive;

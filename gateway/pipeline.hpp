@@ -58,6 +58,7 @@ class Pipeline {
                                              const std::string& backend);
   boost::asio::awaitable<bool> send_held(Context& ctx, HeldResponse& held);
   boost::asio::awaitable<bool> send_json(Context& ctx, unsigned status, std::string body);
+  boost::asio::awaitable<bool> send_response(Context& ctx, ClientResponse& response);
   boost::asio::awaitable<bool> send_error(Context& ctx, ErrorCode code, std::string_view message,
                                           std::optional<std::string_view> param = {},
                                           const std::string* backend = nullptr);
