@@ -4,7 +4,6 @@
 # on the bundled demo config. Ctrl-C stops everything.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/deploy/install-deps.sh"
 "$root/deploy/build.sh"
 build="${SOVGW_BUILD_DIR:-$root/build}"
 fake="$build/tests/fakes/fake_upstream"

@@ -3,7 +3,6 @@
 # end-to-end with the official SDKs) through ctest. .ci/run calls this script.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/deploy/install-deps.sh"
 "$root/deploy/build.sh"
 cd "${SOVGW_BUILD_DIR:-$root/build}"
 ctest --output-on-failure --timeout 900 "$@"
