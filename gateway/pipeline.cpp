@@ -86,27 +86,44 @@ net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backe
                                              const std::string& backend) {
   auto body = co_await exchange->read_body(worker_.config().gateway.max_response_bytes);
   if (!body) co_return co_await send_error(ctx, body.error().code, body.error().detail, std::nullopt, &backend);
-  HeldResponse held{exchange->status(), exchange->headers(), std::move(*body), backend};
-  exchange.reset();  // the connection goes back to the pool before the client is written to
-  co_return co_await send_held(ctx, held);
+  // The client's response takes the upstream headers directly (no intermediate copy); the
+  // connection goes back to the pool before the client is written to.
+  ClientResponse response{static_cast<http::status>(exchange->status()), 11};
+  const bool html_5xx = exchange->status() >= 500 && !looks_like_json(*body);
+  if (!html_5xx) copy_upstream_headers(exchange->headers(), response);
+  const unsigned status = exchange->status();
+  exchange.reset();
+  if (html_5xx) co_return co_await send_non_json_5xx(ctx, status, backend);
+  response.set("x-sovgw-backend", backend);
+  response.body() = std::move(*body);
+  co_return co_await send_response(ctx, response);
 }
 
 net::awaitable<bool> Pipeline::send_held(Context& ctx, HeldResponse& held) {
-  if (held.status >= 500 && !looks_like_json(held.body)) {
-    co_return co_await send_error(ctx, ErrorCode::kUpstreamStatus,
-                                  "Backend " + held.backend + " answered HTTP " + std::to_string(held.status) +
-                                      " with a body that is not JSON.",
-                                  std::nullopt, &held.backend);
-  }
+  if (held.status >= 500 && !looks_like_json(held.body)) co_return co_await send_non_json_5xx(ctx, held.status, held.backend);
   ClientResponse response{static_cast<http::status>(held.status), 11};
-  copy_response_headers(held.headers, response.base());
-  if (auto upstream_id = held.headers["x-request-id"]; !upstream_id.empty()) {
-    response.erase("x-request-id");
-    response.set("x-upstream-request-id", upstream_id);
-  }
+  copy_upstream_headers(held.headers, response);
   response.set("x-sovgw-backend", held.backend);
   response.body() = std::move(held.body);
   co_return co_await send_response(ctx, response);
+}
+
+// An upstream 5xx whose body is not JSON (an HTML error page): the client gets sovgw's own error
+// in OpenAI's shape, never the page.
+net::awaitable<bool> Pipeline::send_non_json_5xx(Context& ctx, unsigned status, const std::string& backend) {
+  co_return co_await send_error(ctx, ErrorCode::kUpstreamStatus,
+                                "Backend " + backend + " answered HTTP " + std::to_string(status) +
+                                    " with a body that is not JSON.",
+                                std::nullopt, &backend);
+}
+
+// The upstream's end-to-end headers; its request id is kept as x-upstream-request-id.
+void Pipeline::copy_upstream_headers(const http::fields& from, ClientResponse& response) {
+  copy_response_headers(from, response.base());
+  if (auto upstream_id = from["x-request-id"]; !upstream_id.empty()) {
+    response.erase("x-request-id");
+    response.set("x-upstream-request-id", upstream_id);
+  }
 }
 
 net::awaitable<bool> Pipeline::send_json(Context& ctx, unsigned status, std::string body) {

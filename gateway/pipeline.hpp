@@ -57,6 +57,8 @@ class Pipeline {
   boost::asio::awaitable<bool> send_buffered(Context& ctx, std::unique_ptr<backends::UpstreamExchange> exchange,
                                              const std::string& backend);
   boost::asio::awaitable<bool> send_held(Context& ctx, HeldResponse& held);
+  boost::asio::awaitable<bool> send_non_json_5xx(Context& ctx, unsigned status, const std::string& backend);
+  static void copy_upstream_headers(const boost::beast::http::fields& from, ClientResponse& response);
   boost::asio::awaitable<bool> send_json(Context& ctx, unsigned status, std::string body);
   boost::asio::awaitable<bool> send_response(Context& ctx, ClientResponse& response);
   boost::asio::awaitable<bool> send_error(Context& ctx, ErrorCode code, std::string_view message,
