@@ -49,8 +49,9 @@ int decode_status(int status) {
   return -1;
 }
 
+// Rounded up: a wait must never end before its deadline (truncating returned up to 1 ms early).
 int ms_until(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left < 0 ? 0 : static_cast<int>(std::min<long long>(left, INT_MAX));
 }
 
