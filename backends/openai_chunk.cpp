@@ -43,6 +43,47 @@ bool choice_progress(const json::object& choice, ChunkInfo& info, bool first) {
 
 }  // namespace
 
+namespace {
+
+std::optional<std::uint64_t> count(const json::object& usage, std::string_view key) {
+  const auto* v = usage.if_contains(key);
+  if (v && v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+  if (v && v->is_uint64()) return v->as_uint64();
+  return std::nullopt;
+}
+
+// OpenAI's prompt/completion names, or Anthropic's input/output ones.
+TokenUsage read_usage(const json::object& usage) {
+  TokenUsage u;
+  u.prompt_tokens = count(usage, "prompt_tokens");
+  if (!u.prompt_tokens) u.prompt_tokens = count(usage, "input_tokens");
+  u.completion_tokens = count(usage, "completion_tokens");
+  if (!u.completion_tokens) u.completion_tokens = count(usage, "output_tokens");
+  return u;
+}
+
+}  // namespace
+
+TokenUsage find_usage(std::string_view body) {
+  // The usage object sits near the end of a response; take the last "usage" key and the object
+  // after it (braces balanced; usage objects carry no strings with braces).
+  const std::size_t key = body.rfind("\"usage\"");
+  if (key == std::string_view::npos) return {};
+  const std::size_t open = body.find('{', key);
+  if (open == std::string_view::npos) return {};
+  int depth = 0;
+  for (std::size_t i = open; i < body.size(); ++i) {
+    if (body[i] == '{') ++depth;
+    if (body[i] == '}' && --depth == 0) {
+      json::error_code ec;
+      json::value v = json::parse(body.substr(open, i - open + 1), ec);
+      if (ec || !v.is_object()) return {};
+      return read_usage(v.as_object());
+    }
+  }
+  return {};
+}
+
 ChunkInfo inspect_chunk(std::string_view data) {
   ChunkInfo info;
   if (data == "[DONE]") {
@@ -67,7 +108,12 @@ ChunkInfo inspect_chunk(std::string_view data) {
       progress = choice_progress(choice.as_object(), info, first) || progress;
     }
   }
-  if (const auto* usage = obj.if_contains("usage"); usage && usage->is_object()) info.usage = true;
+  if (const auto* usage = obj.if_contains("usage"); usage && usage->is_object()) {
+    info.usage = true;
+    const TokenUsage counts = read_usage(usage->as_object());
+    info.prompt_tokens = counts.prompt_tokens;
+    info.completion_tokens = counts.completion_tokens;
+  }
   info.kind = progress ? ChunkKind::kProgress : ChunkKind::kNoProgress;
   return info;
 }

@@ -31,6 +31,9 @@ enum class ErrorCode {
   kUpstreamStatus,       // upstream answered with an error status we do not pass through
   kNoTarget,             // no target of the model could be tried
   kRateLimited,          // every target of the model is rate limited (busy) right now
+  kUnauthorized,         // no or unknown gateway API key (when [[tenants]] are configured)
+  kPiiEgressBlocked,     // the policy forbids every target because of the PII in the request
+  kPolicyDenied,         // the policy forbids every target for another reason (tenant, data class)
   kClientGone,           // the client disconnected; nothing to answer
   kInternal,             // a bug or a resource failure inside sovgw
 };

@@ -12,6 +12,7 @@
 
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
+#include "gateway/policy_explain.hpp"
 #include "gateway/sovereignty_report.hpp"
 
 namespace sovgw {
@@ -47,6 +48,23 @@ void set_sovereign_mode(SharedState& shared, const http::request<http::string_bo
   response.body() = boost::json::serialize(boost::json::object{{"sovereign_mode", enabled->as_bool()}, {"changed", was != enabled->as_bool()}});
 }
 
+// POST /admin/policy/explain {"model","tenant","data_class","text"|"body"|...}: what the policy
+// decides for that request, target by target, without sending anything anywhere.
+void explain(Worker& worker, const http::request<http::string_body>& request,
+             http::response<http::string_body>& response) {
+  auto input = parse_explain_request(request.body());
+  if (!input) {
+    set_error(response, input.error().code, input.error().detail);
+    return;
+  }
+  auto out = explain_policy(worker.config(), worker.shared().policy_engine, worker.scratch(), *input);
+  if (!out) {
+    set_error(response, out.error().code, out.error().detail);
+    return;
+  }
+  response.body() = boost::json::serialize(*out);
+}
+
 http::response<http::string_body> admin_response(Worker& worker, const http::request<http::string_body>& request,
                                                  const std::string& peer) {
   std::string_view target = request.target();
@@ -61,6 +79,8 @@ http::response<http::string_body> admin_response(Worker& worker, const http::req
     response.body() = backends_report(shared, now);
   } else if (target == "/admin/drill" && (get || post)) {
     response.body() = drill_report(shared, now);
+  } else if (target == "/admin/policy/explain" && post) {
+    explain(worker, request, response);
   } else if (target == "/admin/sovereign-mode" && get) {
     response.body() = boost::json::serialize(boost::json::object{{"sovereign_mode", shared.sovereign_mode.load()}});
   } else if (target == "/admin/sovereign-mode" && post) {

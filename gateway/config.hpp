@@ -6,12 +6,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "backends/backend_config.hpp"
 #include "backends/failure_classifier.hpp"
+#include "policy/pii_scanner.hpp"
+#include "policy/policy_engine.hpp"
 
 namespace sovgw {
 
@@ -56,6 +59,24 @@ struct ModelConfig {
   bool fallback_on_client_error = false;
 };
 
+// A client organisation. Its gateway API keys come from the environment variable named here
+// (comma-separated); with no [[tenants]] at all every request is the tenant "default".
+struct TenantConfig {
+  std::string name;
+  std::string api_keys_env;
+  std::optional<policy::DataClass> default_data_class;  // else policy.default_data_class
+};
+
+// [policy]: the PII scanner's detectors and the egress rules.
+struct PolicySettings {
+  policy::PolicyConfig engine;                       // rules, default action, default data class
+  std::optional<std::vector<std::string>> builtins;  // detector ids to enable; nullopt = all
+  std::vector<policy::CustomDetector> custom;        // [[policy.detectors]]
+  std::uint64_t max_scan_bytes = 8388608;  // request text scanned; beyond it: fail closed
+  // Compiled by the loader from builtins + custom (a bad regex is a config problem); immutable.
+  std::shared_ptr<const policy::PiiScanner> scanner;
+};
+
 struct Config {
   std::string source_path;
   GatewayConfig gateway;
@@ -63,6 +84,8 @@ struct Config {
   std::vector<backends::BackendConfig> backends;
   std::vector<ModelConfig> models;
   std::vector<backends::FailureRule> failure_rules;  // operator signatures, before the built-in table
+  PolicySettings policy;
+  std::vector<TenantConfig> tenants;
 
   const ModelConfig* find_model(std::string_view name) const;
 };

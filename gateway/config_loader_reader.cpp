@@ -157,6 +157,28 @@ void TableReader::boolean(std::string_view key, bool& out) {
   }
 }
 
+std::optional<std::vector<std::string>> TableReader::strings(std::string_view key, Need need) {
+  const toml::node* node = find(key, need);
+  if (!node) return std::nullopt;
+  auto* array = node->as_array();
+  if (!array) {
+    wrong_type(key, "an array of strings", *node);
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = (*array)[i];
+    if (auto* s = element.as_string()) {
+      out.push_back(s->get());
+      continue;
+    }
+    problems_.add(line_of_node(element), path_of(key) + "[" + std::to_string(i) + "]",
+                  "must be a string (got " + describe(element) + ")");
+    return std::nullopt;
+  }
+  return out;
+}
+
 const toml::table* TableReader::table(std::string_view key) {
   const toml::node* node = find(key, Need::kOptional);
   if (!node) return nullptr;

@@ -31,6 +31,7 @@ class ProblemList {
   // `source:line: text`
   void add_line(std::uint32_t line, std::string_view text);
   bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
   std::vector<ConfigProblem> take_sorted();
 
  private:
@@ -72,6 +73,8 @@ class TableReader {
     if (auto value = integer(key, range)) out = static_cast<T>(*value);
   }
   void boolean(std::string_view key, bool& out);
+  // An array of strings; a non-string element is reported and the whole key ignored.
+  std::optional<std::vector<std::string>> strings(std::string_view key, Need need = Need::kOptional);
   const toml::table* table(std::string_view key);
   // The elements of an array of tables; an element that is not a table is reported and comes
   // back as nullptr. nullopt when the key is absent or not an array.

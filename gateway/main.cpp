@@ -3,6 +3,7 @@
 //   sovgw --config FILE         run; prints "READY listen=HOST:PORT admin=HOST:PORT" once bound
 //   sovgw --check-config FILE   validate only; exit 0 valid, 2 invalid (problems on stderr)
 //   sovgw drill --config FILE [--json]   which models survive if every foreign provider vanished
+//   sovgw policy test --config FILE CASES.toml   check example requests against the data policy
 #include <malloc.h>
 #include <signal.h>
 
@@ -13,6 +14,7 @@
 
 #include "gateway/config.hpp"
 #include "gateway/drill_command.hpp"
+#include "gateway/policy_command.hpp"
 #include "gateway/log.hpp"
 #include "gateway/server.hpp"
 
@@ -29,6 +31,9 @@ void print_usage(std::FILE* out) {
       "       sovgw drill --config FILE [--json]\n"
       "                                    which models keep serving if every foreign provider vanished\n"
       "                                    (0 all, 3 some would stop, 2 invalid config)\n"
+      "       sovgw policy test --config FILE CASES.toml\n"
+      "                                    check example requests against the data policy\n"
+      "                                    (0 all as expected, 1 a mismatch, 2 invalid input)\n"
       "       sovgw --version\n",
       out);
 }
@@ -109,6 +114,12 @@ int main(int argc, char** argv) {
     auto config = load_or_report(argv[3]);
     if (!config) return kExitInvalid;
     return sovgw::run_drill_command(*config, json);
+  }
+  if (argc == 6 && command == "policy" && std::string_view(argv[2]) == "test" &&
+      std::string_view(argv[3]) == "--config") {
+    auto config = load_or_report(argv[4]);
+    if (!config) return kExitInvalid;
+    return sovgw::run_policy_test_command(*config, argv[5]);
   }
   print_usage(stderr);
   return kExitInvalid;

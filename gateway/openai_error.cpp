@@ -21,6 +21,9 @@ unsigned http_status(ErrorCode code) {
     case ErrorCode::kUpstreamStatus: return 502;
     case ErrorCode::kNoTarget: return 503;
     case ErrorCode::kRateLimited: return 429;
+    case ErrorCode::kUnauthorized: return 401;
+    case ErrorCode::kPiiEgressBlocked: return 403;
+    case ErrorCode::kPolicyDenied: return 403;
     case ErrorCode::kClientGone: return 499;  // never sent; nginx's code for the access log
     case ErrorCode::kInternal: return 500;
   }
@@ -43,6 +46,9 @@ std::string_view error_type(ErrorCode code) {
     case ErrorCode::kUpstreamStatus: return "upstream_error";
     case ErrorCode::kNoTarget: return "service_unavailable_error";
     case ErrorCode::kRateLimited: return "rate_limit_error";
+    case ErrorCode::kUnauthorized: return "invalid_request_error";  // what OpenAI sends for a bad key
+    case ErrorCode::kPiiEgressBlocked:
+    case ErrorCode::kPolicyDenied: return "permission_error";
     case ErrorCode::kUpstreamTimeout: return "timeout_error";
     case ErrorCode::kClientGone:
     case ErrorCode::kInternal: return "server_error";
@@ -67,6 +73,9 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kUpstreamStatus: return "upstream_error";
     case ErrorCode::kNoTarget: return "no_available_target";
     case ErrorCode::kRateLimited: return "rate_limit_exceeded";
+    case ErrorCode::kUnauthorized: return "invalid_api_key";
+    case ErrorCode::kPiiEgressBlocked: return "pii_egress_blocked";
+    case ErrorCode::kPolicyDenied: return "policy_denied";
     case ErrorCode::kClientGone: return "client_closed_request";
     case ErrorCode::kInternal: return "internal_error";
   }

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "backends/openai_chunk.hpp"
 #include "gateway/header_filter.hpp"
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
@@ -40,7 +41,24 @@ net::awaitable<bool> Pipeline::handle(ClientRequest& request) {
   ctx.request_id = acceptable_request_id(client_id) ? std::string(client_id) : worker_.next_request_id();
   ctx.keep_alive = request.keep_alive() && !worker_.shared().draining.load(std::memory_order_relaxed);
   ctx.deadline = Clock::now() + milliseconds(worker_.config().gateway.request_timeout_ms);
+  ctx.record.start = Clock::now();
+  ctx.record.start_time = std::chrono::system_clock::now();
+  ctx.record.request_id = ctx.request_id;
+  ctx.record.bytes_in = request.body().size();
+  const bool keep_alive = co_await route(request, ctx);
+  report(ctx);
+  co_return keep_alive;
+}
 
+void Pipeline::report(Context& ctx) {
+  RequestRecord& rec = ctx.record;
+  rec.duration = Clock::now() - rec.start;
+  rec.tenant = ctx.tenant;
+  if (rec.status == 0) rec.status = 499;  // the client left before an answer
+  if (rec.outcome.empty()) rec.outcome = rec.status < 400 ? "ok" : rec.status == 499 ? "client_gone" : "error";
+}
+
+net::awaitable<bool> Pipeline::route(ClientRequest& request, Context& ctx) {
   std::string_view target = request.target();
   target = target.substr(0, target.find('?'));
   const bool post = request.method() == http::verb::post;
@@ -50,18 +68,27 @@ net::awaitable<bool> Pipeline::handle(ClientRequest& request) {
     std::string_view path;
     std::string_view upstream_path;
     bool can_stream;
+    std::string_view api;  // RequestRecord::api
   };
   static constexpr Route kProxied[] = {
-      {"/v1/chat/completions", "/chat/completions", true},
-      {"/v1/completions", "/completions", true},
-      {"/v1/embeddings", "/embeddings", false},
+      {"/v1/chat/completions", "/chat/completions", true, "chat"},
+      {"/v1/completions", "/completions", true, "completions"},
+      {"/v1/embeddings", "/embeddings", false, "embeddings"},
   };
+  const bool api = target.starts_with("/v1/");
+  if (api && !authenticate(request, ctx)) {
+    co_return co_await send_error(ctx, ErrorCode::kUnauthorized,
+                                  "Incorrect or missing API key. Send your sovgw API key as 'Authorization: Bearer KEY'.");
+  }
+  ctx.record.api = "other";
   for (const auto& route : kProxied) {
     if (target != route.path) continue;
+    ctx.record.api = route.api;
     if (!post) co_return co_await send_error(ctx, ErrorCode::kMethodNotAllowed, "Use POST for " + std::string(target) + ".");
     co_return co_await proxy(request, ctx, route.upstream_path, route.can_stream);
   }
   if (target == "/v1/models" || target.starts_with("/v1/models/")) {
+    ctx.record.api = "models";
     if (!get) co_return co_await send_error(ctx, ErrorCode::kMethodNotAllowed, "Use GET for " + std::string(target) + ".");
     if (target == "/v1/models") co_return co_await send_json(ctx, 200, worker_.shared().models_body);
     co_return co_await get_model(ctx, target.substr(11));
@@ -69,6 +96,19 @@ net::awaitable<bool> Pipeline::handle(ClientRequest& request) {
   co_return co_await send_error(ctx, ErrorCode::kNotFound,
                                 "Unknown request URL: " + std::string(request.method_string()) + " " +
                                     std::string(target) + ".");
+}
+
+bool Pipeline::authenticate(const ClientRequest& request, Context& ctx) const {
+  const auto& shared = worker_.shared();
+  if (worker_.config().tenants.empty()) return true;
+  std::string_view auth = request[http::field::authorization];
+  if (auth.size() < 8 || !boost::beast::iequals(auth.substr(0, 7), "bearer ")) return false;
+  auth.remove_prefix(7);
+  const auto it = shared.tenant_keys.find(std::string(auth));
+  if (it == shared.tenant_keys.end()) return false;
+  ctx.tenant_config = &worker_.config().tenants[it->second];
+  ctx.tenant = ctx.tenant_config->name;
+  return true;
 }
 
 net::awaitable<bool> Pipeline::get_model(Context& ctx, std::string_view id) {
@@ -83,7 +123,7 @@ net::awaitable<bool> Pipeline::get_model(Context& ctx, std::string_view id) {
 }
 
 net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backends::UpstreamExchange> exchange,
-                                             const std::string& backend) {
+                                             const std::string& backend, const policy::RedactionMapping* restore) {
   auto body = co_await exchange->read_body(worker_.config().gateway.max_response_bytes);
   if (!body) co_return co_await send_error(ctx, body.error().code, body.error().detail, std::nullopt, &backend);
   // The client's response takes the upstream headers directly (no intermediate copy); the
@@ -95,7 +135,13 @@ net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backe
   exchange.reset();
   if (html_5xx) co_return co_await send_non_json_5xx(ctx, status, backend);
   response.set("x-sovgw-backend", backend);
-  response.body() = std::move(*body);
+  if (status < 300) {
+    const auto usage = backends::find_usage(*body);
+    ctx.record.input_tokens = usage.prompt_tokens;
+    ctx.record.output_tokens = usage.completion_tokens;
+  }
+  // A pseudonymised request: the answer's placeholders become the original values again.
+  response.body() = restore && !restore->empty() ? policy::restore(*body, *restore, /*json_escape=*/true) : std::move(*body);
   co_return co_await send_response(ctx, response);
 }
 
@@ -136,6 +182,7 @@ net::awaitable<bool> Pipeline::send_json(Context& ctx, unsigned status, std::str
 net::awaitable<bool> Pipeline::send_error(Context& ctx, ErrorCode code, std::string_view message,
                                           std::optional<std::string_view> param, const std::string* backend) {
   if (code == ErrorCode::kClientGone) co_return false;
+  ctx.record.error_code = error_code_name(code);
   auto error = to_client_error(code, message, param);
   ClientResponse response{static_cast<http::status>(error.status), 11};
   response.set(http::field::content_type, "application/json");
@@ -152,6 +199,9 @@ net::awaitable<bool> Pipeline::send_response(Context& ctx, ClientResponse& respo
   ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
   response.keep_alive(ctx.keep_alive);
   response.prepare_payload();
+  ctx.record.status = response.result_int();
+  ctx.record.bytes_out = response.body().size();
+  if (auto backend = response["x-sovgw-backend"]; !backend.empty()) ctx.record.backend = backend;
   const bool sent = co_await client_.send(response);
   co_return sent && ctx.keep_alive;
 }

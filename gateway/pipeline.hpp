@@ -1,7 +1,11 @@
 // Pipeline: what happens to one client request, top to bottom, in the order of handle():
 //   route        → which API (chat, completions, embeddings, models) or 404/405
+//   authenticate → with [[tenants]] configured, the gateway API key names the tenant (401 otherwise)
 //   parse        → the JSON body must be an object with a string "model" (400 otherwise)
 //   select model → the [[models]] entry, or 404 model_not_found
+//   policy       → scan the body for PII once (RequestPolicy); before each target, the policy
+//                  decides what may go there: unchanged, redacted, pseudonymised or nothing
+//                  (403 when no target may receive it)
 //   choose       → the model's targets in order, minus those sovereign mode forbids and those
 //                  whose backend is open, cut off or busy (skipped at no cost)
 //   call         → each attempt classified (FailureClassifier) and recorded (BackendHealth);
@@ -24,7 +28,9 @@
 
 #include "backends/upstream_exchange.hpp"
 #include "gateway/client_connection.hpp"
+#include "gateway/request_record.hpp"
 #include "gateway/worker.hpp"
+#include "policy/redaction.hpp"
 
 namespace sovgw {
 
@@ -37,13 +43,18 @@ class Pipeline {
   // Answers one request. Returns true when the connection may carry another request.
   boost::asio::awaitable<bool> handle(ClientRequest& request);
 
- private:
+  // One request's state while the pipeline handles it.
   struct Context {
     std::string request_id;
+    std::string tenant = "default";
+    const TenantConfig* tenant_config = nullptr;  // null: the anonymous default tenant
     bool keep_alive = true;
     std::chrono::steady_clock::time_point deadline;
     unsigned attempts = 0;  // upstream attempts made, for x-sovgw-attempts
+    RequestRecord record;   // what happened, reported once when the request ends
   };
+
+ private:
   // An upstream error answer kept while other targets are tried: if none does better, the client
   // gets the provider's own words.
   struct HeldResponse {
@@ -53,9 +64,15 @@ class Pipeline {
     std::string backend;
   };
 
+  boost::asio::awaitable<bool> route(ClientRequest& request, Context& ctx);
+  // The one place a finished request is reported (metrics, access log, audit), on every path.
+  void report(Context& ctx);
   boost::asio::awaitable<bool> proxy(ClientRequest& request, Context& ctx, std::string_view api_path, bool can_stream);
   boost::asio::awaitable<bool> send_buffered(Context& ctx, std::unique_ptr<backends::UpstreamExchange> exchange,
-                                             const std::string& backend);
+                                             const std::string& backend,
+                                             const policy::RedactionMapping* restore = nullptr);
+  // Who is calling: with [[tenants]] configured, the gateway API key decides (401 otherwise).
+  bool authenticate(const ClientRequest& request, Context& ctx) const;
   boost::asio::awaitable<bool> send_held(Context& ctx, HeldResponse& held);
   boost::asio::awaitable<bool> send_non_json_5xx(Context& ctx, unsigned status, const std::string& backend);
   static void copy_upstream_headers(const boost::beast::http::fields& from, ClientResponse& response);

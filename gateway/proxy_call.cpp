@@ -23,6 +23,8 @@
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
 #include "gateway/pipeline.hpp"
+#include "gateway/policy_explain.hpp"
+#include "gateway/request_policy.hpp"
 #include "gateway/stream_relay.hpp"
 
 namespace sovgw {
@@ -41,7 +43,7 @@ namespace {
 constexpr std::size_t kMaxErrorBody = 1024 * 1024;  // an upstream error body we read to classify
 
 struct ParsedBody {
-  json::object object;
+  json::value value;  // always an object
   std::string model;
   bool stream = false;
 };
@@ -53,15 +55,16 @@ Result<ParsedBody> parse_body(std::string_view body, bool can_stream, std::strin
     return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
                       "We could not parse the JSON body of your request. The body must be a JSON object.");
   }
-  ParsedBody parsed{std::move(value.as_object()), {}, false};
-  const json::value* model = parsed.object.if_contains("model");
+  ParsedBody parsed{std::move(value), {}, false};
+  const json::object& object = parsed.value.as_object();
+  const json::value* model = object.if_contains("model");
   if (!model || !model->is_string() || model->as_string().empty()) {
     param = "model";
     return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
                       "You must provide a model parameter (a non-empty string).");
   }
   parsed.model = std::string(model->as_string());
-  if (const json::value* stream = parsed.object.if_contains("stream"); stream && !stream->is_null()) {
+  if (const json::value* stream = object.if_contains("stream"); stream && !stream->is_null()) {
     if (!stream->is_bool()) {
       param = "stream";
       return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
@@ -106,16 +109,16 @@ milliseconds retry_jitter() {
   return milliseconds(50 + rng() % 201);
 }
 
-std::string with_model(json::object& object, const std::string& model) {
-  object["model"] = model;
-  return json::serialize(object);
+std::string with_model(json::value& value, const std::string& model) {
+  value.as_object()["model"] = model;
+  return json::serialize(value);
 }
 
 // The original chat request plus the text already delivered as a final assistant message, which
 // the backend continues (vLLM needs to be told explicitly; llama.cpp and most templates do it).
-std::string continuation_body(const json::object& original, const std::string& model, const std::string& delivered,
+std::string continuation_body(json::value original, const std::string& model, const std::string& delivered,
                               backends::Continuation how) {
-  json::object body = original;
+  json::object& body = original.as_object();
   body["model"] = model;
   json::value& messages = body["messages"];
   if (!messages.is_array()) messages = json::array();
@@ -145,6 +148,18 @@ net::awaitable<void> cancel_on_hangup(ClientConnection& client, backends::Upstre
 const Classification kOkResult{FailureClass::kOk, "ok", std::nullopt, false, false};
 
 }  // namespace
+
+// A relayed stream's share of the record: it was answered (200) once content went out.
+static void note_stream(Pipeline::Context& ctx, const StreamRelay& relay) {
+  RequestRecord& rec = ctx.record;
+  if (!relay.committed()) return;
+  rec.status = 200;
+  rec.bytes_out = relay.bytes_sent();
+  if (!rec.time_to_first_token && relay.first_content_at()) rec.time_to_first_token = *relay.first_content_at() - rec.start;
+  rec.input_tokens = relay.usage().prompt_tokens;
+  rec.output_tokens = relay.usage().completion_tokens;
+  if (rec.backend.empty() && !rec.attempts.empty()) rec.backend = rec.attempts.back().backend;
+}
 
 // What to do after a classified failure on one backend.
 enum class Next { kRetrySame, kNextTarget, kDeliver };
@@ -184,6 +199,30 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
         "The model `" + parsed->model + "` does not exist or you do not have access to it.", "model");
   }
 
+  // Policy: the body is scanned once here; each target below gets the policy's decision for it.
+  std::optional<policy::DataClass> declared;
+  if (std::string_view header = request["x-sovgw-data-class"]; !header.empty()) {
+    declared = policy::parse_data_class(header);
+    if (!declared) {
+      co_return co_await send_error(ctx, ErrorCode::kInvalidRequest,
+                                    "The x-sovgw-data-class header must be public, internal, confidential or secret.");
+    }
+  }
+  RequestPolicy policy(shared.policy_engine, *cfg.policy.scanner, worker_.scratch(), parsed->value,
+                       request_facts(cfg, ctx.tenant_config, model->name, declared), cfg.policy.max_scan_bytes);
+  if (policy.scan_failed()) {
+    log_warn("request_id=" + ctx.request_id + " PII scan failed (" + policy.scan_failure() +
+             "): treated as containing every PII type");
+  }
+  RequestRecord& rec = ctx.record;
+  rec.model = model->name;
+  rec.model_known = true;
+  rec.stream = parsed->stream;
+  rec.data_class = std::string(policy::to_string(policy.facts().data_class));
+  for (const auto& c : policy.facts().pii) rec.pii.push_back(PiiCount{c.detector, c.count});
+  std::optional<policy::Decision> denial;  // the first target the policy refused, for the 403
+  std::size_t policy_allowed = 0;          // targets the policy let this request reach
+
   std::optional<StreamRelay> relay;
   if (parsed->stream) relay.emplace(client_, ctx.request_id, ctx.keep_alive);
   std::optional<HeldResponse> held;  // the latest provider error answer
@@ -199,7 +238,22 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
 
   for (const TargetConfig& target : model->targets) {
     const backends::BackendConfig& backend = cfg.backends[target.backend_index];
+    const bool recovering = relay && relay->committed();
+    if (recovering) policy.add_output_text(relay->delivered());  // the answer so far may carry PII too
+    const policy::Decision decision = policy.decide(backend);
+    rec.targets.push_back(TargetDecision{backend.name, backend.jurisdiction, backend.local,
+                                         std::string(policy::to_string(decision.action)), decision.rule});
+    if (decision.action == policy::Action::kDeny) {
+      if (!denial) denial = decision;
+      only_busy = false;
+      note(backend.name, "not allowed by policy rule \"" + decision.rule + "\"");
+      continue;
+    }
+    ++policy_allowed;
+    const policy::RedactionMapping* restore =
+        decision.action == policy::Action::kPseudonymize ? &policy.mapping() : nullptr;
     if (sovereign && shared.foreign(backend)) {
+      rec.targets.back().action = "skipped";
       only_busy = false;
       note(backend.name, "foreign, skipped in sovereign mode");
       continue;
@@ -207,26 +261,40 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     backends::BackendHealth& health = *shared.health[target.backend_index];
     const auto admission = health.admit(Clock::now());
     if (!admission.allowed) {
+      rec.targets.back().action = "skipped";
       note(backend.name, std::string("skipped, ") + std::string(backends::to_string(admission.state)));
       only_busy = only_busy && admission.state == backends::HealthState::kBusy;
       continue;
     }
     tried_any = true;
     health.record_request(Clock::now());
+    if (!rec.attempts.empty() && rec.attempts.back().backend != backend.name) {
+      rec.failovers.push_back(FailoverRecord{rec.attempts.back().backend, backend.name, rec.attempts.back().cls});
+    }
+    rec.policy_action = std::string(policy::to_string(decision.action));
+    rec.policy_rule = decision.rule;
 
     std::string body;
-    if (relay && relay->committed()) {
+    if (recovering) {
       // Mid-stream recovery: content already reached the client from another backend.
       if (!relay->recoverable()) break;
       const bool chat = api_path == "/chat/completions";
       const bool cont = chat && backend.continuation != backends::Continuation::kNone;
+      std::string delivered;
+      auto base = policy.continuation_base(decision, parsed->value, relay->delivered(), delivered);
+      if (!base) {
+        note(backend.name, "the delivered text could not be scanned for this target");
+        continue;
+      }
       relay->begin_recovery(cont ? StreamRelay::Mode::kContinue : StreamRelay::Mode::kRegenerate);
-      body = cont ? continuation_body(parsed->object, target.model, relay->delivered(), backend.continuation)
-                  : with_model(parsed->object, target.model);
+      body = cont ? continuation_body(std::move(*base), target.model, delivered, backend.continuation)
+                  : with_model(*base, target.model);
+    } else if (RequestPolicy::rewrites(decision)) {
+      body = policy.redacted_body(decision, parsed->value, target.model);
     } else if (target.model == parsed->model) {
       body = request.body();  // forwarded untouched
     } else {
-      body = with_model(parsed->object, target.model);
+      body = with_model(parsed->value, target.model);
     }
     const auto up = build_upstream_request(request, backend, shared.api_keys[target.backend_index], api_path,
                                            std::move(body), ctx.request_id);
@@ -240,8 +308,10 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
       ++ctx.attempts;
       backends::UpstreamCancel cancel;
       Result<std::unique_ptr<backends::UpstreamExchange>> exchange = Error{};
+      const auto attempt_start = Clock::now();
       co_await (start_exchange(worker_.pool(target.backend_index), up, timeouts, cancel, exchange) ||
                 cancel_on_hangup(client_, cancel));
+      rec.upstream_duration += Clock::now() - attempt_start;
       Classification result;
       if (!exchange) {
         if (exchange.error().code == ErrorCode::kClientGone) co_return false;
@@ -250,14 +320,17 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
         note(backend.name, exchange.error().detail);
       } else if (const unsigned status = (*exchange)->status(); status >= 200 && status < 300) {
         health.record(kOkResult, Clock::now(), admission.is_probe);
-        if (!relay) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name);
+        rec.attempts.push_back(AttemptRecord{backend.name, "ok", "ok"});
+        if (!relay) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name, restore);
         if (!is_event_stream((*exchange)->headers())) {
-          if (!relay->committed()) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name);
+          if (!relay->committed()) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name, restore);
           note(backend.name, "answered a recovery attempt without a stream");
           break;  // a JSON answer cannot be spliced into a stream already begun
         }
+        relay->set_restorer(restore);
         auto outcome = co_await relay->relay(**exchange, backend, ctx.attempts);
         exchange->reset();
+        note_stream(ctx, *relay);
         // (if, not switch: g++ 12 miscompiles co_await inside switch cases)
         if (outcome.result == StreamRelay::Result::kCompleted) co_return co_await relay->finish();
         if (outcome.result == StreamRelay::Result::kClientGone) co_return false;
@@ -289,6 +362,11 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
       }
       exchange = Error{};  // release the connection before waiting or moving on
       health.record(result, Clock::now(), admission.is_probe);
+      if (rec.attempts.empty() || rec.attempts.back().backend != backend.name || rec.attempts.back().cls != "ok") {
+        rec.attempts.push_back(AttemptRecord{backend.name, std::string(backends::to_string(result.cls)), result.reason});
+      } else {
+        rec.attempts.back() = AttemptRecord{backend.name, std::string(backends::to_string(result.cls)), result.reason};
+      }
       if (result.cls == FailureClass::kCutOff) {
         log_error("backend " + backend.name + " CUT OFF (" + result.reason + "): out of rotation until a health check succeeds");
         check_auto_sovereign(shared);
@@ -308,11 +386,22 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     // Content went out but no target could finish the answer: say so in band, with the original
     // cause (not a fallback's refusal), and no [DONE].
     const Error cause = stream_cause.value_or(last_error.value_or(Error{}));
+    rec.outcome = "stream_error";
     co_return co_await relay->end_with_error(
         cause.code, "The stream broke after content was sent and no remaining target could complete it; the answer "
                     "is incomplete (" + cause.detail + ").");
   }
   if (held) co_return co_await send_held(ctx, *held);
+  if (policy_allowed == 0 && denial) {
+    // Not one target may receive this request: refuse it, never fall through to a forbidden one.
+    log_warn("request_id=" + ctx.request_id + " tenant=" + ctx.tenant + " model=" + model->name +
+             " refused by policy rule \"" + denial->rule + "\"");
+    rec.outcome = "policy_denied";
+    rec.policy_action = "deny";
+    rec.policy_rule = denial->rule;
+    co_return co_await send_error(ctx, denial->pii_types.empty() ? ErrorCode::kPolicyDenied : ErrorCode::kPiiEgressBlocked,
+                                  denial_message(*denial, model->name, policy.scan_failed()));
+  }
   if (!tried_any && only_busy) {
     co_return co_await send_error(ctx, ErrorCode::kRateLimited,
                                   "Every target of model `" + model->name + "` is rate limited now (" + failures +

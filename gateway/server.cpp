@@ -133,6 +133,36 @@ Status Server::prepare_backends() {
   return Ok{};
 }
 
+// Each tenant's gateway API keys, comma-separated in the environment variable its config names.
+Status Server::load_tenant_keys() {
+  for (std::size_t i = 0; i < config_.tenants.size(); ++i) {
+    const TenantConfig& tenant = config_.tenants[i];
+    const char* value = std::getenv(tenant.api_keys_env.c_str());
+    std::string_view keys = value ? value : "";
+    std::size_t loaded = 0;
+    while (!keys.empty()) {
+      const auto comma = keys.find(',');
+      std::string_view key = keys.substr(0, comma);
+      keys = comma == std::string_view::npos ? std::string_view{} : keys.substr(comma + 1);
+      while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+      while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+      if (key.empty()) continue;
+      auto [it, inserted] = shared_.tenant_keys.try_emplace(std::string(key), i);
+      if (!inserted && it->second != i) {
+        return make_error(ErrorCode::kInternal, ErrorSource::kInternal, false,
+                          "tenant " + tenant.name + ": a key in " + tenant.api_keys_env + " also belongs to tenant " +
+                              config_.tenants[it->second].name);
+      }
+      ++loaded;
+    }
+    if (loaded == 0) {
+      log_warn("tenant " + tenant.name + ": environment variable " + tenant.api_keys_env +
+               " holds no keys; no client can act as this tenant");
+    }
+  }
+  return Ok{};
+}
+
 Status Server::bind_listeners() {
   try {
     auto endpoint = resolve_listen(config_.gateway.listen);
@@ -151,6 +181,7 @@ Status Server::bind_listeners() {
 
 Status Server::start() {
   if (auto prepared = prepare_backends(); !prepared) return prepared;
+  if (auto keys = load_tenant_keys(); !keys) return keys;
   unsigned count = config_.gateway.workers;
   if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<Worker>(shared_, i));

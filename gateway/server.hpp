@@ -42,6 +42,7 @@ class Server {
 
  private:
   Status prepare_backends();
+  Status load_tenant_keys();
   Status bind_listeners();
 
   Config config_;

@@ -83,6 +83,7 @@ StreamRelay::EventAction StreamRelay::judge(PendingEvent& event, Attempt& attemp
   const std::string who = "backend " + attempt.backend.name + ": ";
   if (!event.has_data) return committed_ ? EventAction::kForward : EventAction::kSkip;  // ": keep-alive"
   const auto info = backends::inspect_chunk(event.data);
+  if (info.usage) usage_ = backends::TokenUsage{info.prompt_tokens, info.completion_tokens};
   switch (info.kind) {
     case ChunkKind::kMalformed:
       failure = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true, who + "malformed stream event");
@@ -118,18 +119,28 @@ StreamRelay::EventAction StreamRelay::judge_progress(PendingEvent& event, const 
     }
     tainted_ = true;
   }
+  // A pseudonymised answer: the client gets the original values back, never the placeholders.
+  std::string restored;
+  const std::string* content = &info.content;
+  const bool restoring = restorer_ && (!info.content.empty() || (info.finished && restorer_->held_back() > 0));
+  if (restoring) {
+    restored = restorer_->feed(info.content);
+    if (info.finished) restored += restorer_->finish();
+    content = &restored;
+  }
   if (mode_ == Mode::kFresh) {
-    delivered_ += info.content;
+    delivered_ += *content;
     if (stream_id_.empty()) stream_id_ = backends::chunk_id(event.data);
+    if (restoring) event.raw = backends::rewrite_chunk(event.data, {}, content);
     return committed_ ? EventAction::kForward : EventAction::kCommitAndForward;
   }
   if (mode_ == Mode::kContinue) {
-    delivered_ += info.content;
-    event.raw = backends::rewrite_chunk(event.data, stream_id_);
+    delivered_ += *content;
+    event.raw = backends::rewrite_chunk(event.data, stream_id_, restoring ? content : nullptr);
     return EventAction::kForward;
   }
   // kRegenerate: the new answer must begin with exactly what the client already has.
-  std::string_view text = info.content;
+  std::string_view text = *content;
   if (regen_offset_ < regen_target_) {
     const std::size_t n = std::min(text.size(), regen_target_ - regen_offset_);
     if (delivered_.compare(regen_offset_, n, text.substr(0, n)) != 0 || (info.finished && regen_offset_ + n < regen_target_)) {
@@ -230,6 +241,7 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   head.set("x-sovgw-attempts", std::to_string(attempt.attempts));
   head.keep_alive(keep_alive_);
   committed_ = true;
+  first_content_at_ = Clock::now();
   const bool started = co_await client_.start_stream(head);
   if (!started) co_return false;
   for (std::size_t i = 0; i < attempt.held.size(); ++i) {
@@ -241,6 +253,7 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
 }
 
 net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw) {
+  bytes_sent_ += raw.size();
   const bool sent = co_await client_.write_chunk(raw);
   if (sent) co_return true;
   attempt.exchange.abort();  // the client is gone: stop the upstream generation now

@@ -20,6 +20,7 @@
 #include "backends/upstream_exchange.hpp"
 #include "common/result.hpp"
 #include "gateway/client_connection.hpp"
+#include "policy/stream_restorer.hpp"
 
 namespace sovgw {
 
@@ -46,6 +47,18 @@ class StreamRelay {
                                         const backends::BackendConfig& backend, unsigned attempts);
 
   bool committed() const { return committed_; }
+  // When the first content went to the client (the time-to-first-token mark).
+  std::optional<std::chrono::steady_clock::time_point> first_content_at() const { return first_content_at_; }
+  // Token counts from the last usage chunk relayed, and SSE bytes written to the client.
+  const backends::TokenUsage& usage() const { return usage_; }
+  std::uint64_t bytes_sent() const { return bytes_sent_; }
+
+  // The next attempt's text is pseudonymised with `mapping` (null: sent as is): placeholders are
+  // restored before the client sees them, holding back at most one placeholder's length.
+  void set_restorer(const policy::RedactionMapping* mapping) {
+    restorer_.reset();
+    if (mapping && !mapping->empty()) restorer_.emplace(*mapping);
+  }
 
   // Mid-stream recovery. After kFailedAfterContent the next attempt either continues the answer
   // (the backend was asked to continue `delivered()`; its chunks are spliced in under the
@@ -83,6 +96,10 @@ class StreamRelay {
   bool committed_ = false;
   Mode mode_ = Mode::kFresh;
   bool tainted_ = false;
+  std::optional<policy::StreamRestorer> restorer_;  // this attempt's placeholder restorer
+  std::optional<std::chrono::steady_clock::time_point> first_content_at_;
+  backends::TokenUsage usage_;
+  std::uint64_t bytes_sent_ = 0;
   std::string delivered_;        // choice 0's text as the client received it
   std::string stream_id_;        // the id of the stream the client sees
   std::size_t regen_target_ = 0; // kRegenerate: bytes of delivered_ the new answer must repeat

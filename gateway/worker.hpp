@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -19,15 +20,24 @@
 #include "backends/failure_classifier.hpp"
 #include "backends/tls_client_context.hpp"
 #include "gateway/config.hpp"
+#include "policy/policy_engine.hpp"
+#include "policy/scan_scratch.hpp"
 
 namespace sovgw {
 
 // Process-wide state. Written before the workers start, then read-only, except the atomics.
 struct SharedState {
   explicit SharedState(const Config& cfg)
-      : config(cfg), classifier(cfg.failure_rules), sovereign_mode(cfg.gateway.sovereign_mode) {}
+      : config(cfg),
+        classifier(cfg.failure_rules),
+        policy_engine(cfg.policy.engine, cfg.gateway.home_jurisdiction,
+                      cfg.policy.scanner ? cfg.policy.scanner->detector_ids() : std::vector<std::string>{}),
+        sovereign_mode(cfg.gateway.sovereign_mode) {}
   const Config& config;
   const backends::FailureClassifier classifier;                  // immutable: no locking
+  const policy::PolicyEngine policy_engine;                      // immutable: no locking
+  // Gateway API key -> index into config.tenants; read from the environment at startup.
+  std::unordered_map<std::string, std::size_t> tenant_keys;
   std::vector<std::unique_ptr<backends::BackendHealth>> health;  // per backend; internally locked
   std::vector<backends::TlsClientContext> tls;  // per backend; null for plain http
   std::vector<std::string> api_keys;            // per backend, read from the environment at startup
@@ -55,6 +65,7 @@ class Worker {
   const Config& config() const { return shared_.config; }
   unsigned index() const { return index_; }
   backends::ConnectionPool& pool(std::size_t backend_index) { return *pools_[backend_index]; }
+  policy::ScanScratch& scratch() { return scratch_; }
 
   // A new random request id (32 hex digits).
   std::string next_request_id();
@@ -72,6 +83,7 @@ class Worker {
   std::vector<std::unique_ptr<backends::ConnectionPool>> pools_;
   boost::asio::io_context io_{1};  // one thread: Asio may skip its internal locking
   std::mt19937_64 rng_;
+  policy::ScanScratch scratch_;  // this thread's PII scan memory
   std::list<boost::beast::tcp_stream*> idle_;
 };
 

@@ -51,7 +51,29 @@ Redacted redact(std::string_view text, std::span<const PiiFinding> findings) {
   return r;
 }
 
-std::string restore(std::string_view text, const RedactionMapping& mapping) {
+namespace {
+
+// `value` as it must appear inside a JSON string literal.
+void append_json_escaped(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      out.append("\\u00");
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+std::string restore(std::string_view text, const RedactionMapping& mapping, bool json_escape) {
   std::string out;
   out.reserve(text.size());
   std::size_t pos = 0;
@@ -66,7 +88,11 @@ std::string restore(std::string_view text, const RedactionMapping& mapping) {
     if (close < text.size() && text[close] == ']') original = mapping.original_of(text.substr(open, close - open + 1));
     out.append(text.substr(pos, open - pos));
     if (original != nullptr) {
-      out.append(*original);
+      if (json_escape) {
+        append_json_escaped(out, *original);
+      } else {
+        out.append(*original);
+      }
       pos = close + 1;
     } else {
       out.push_back('[');

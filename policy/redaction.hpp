@@ -54,7 +54,9 @@ Redacted redact(std::string_view text, std::span<const PiiFinding> findings);
 std::string redact(std::string_view text, std::span<const PiiFinding> findings, RedactionMapping& mapping);
 
 // Replaces every placeholder of `mapping` in `text` by its original; other text is untouched.
-std::string restore(std::string_view text, const RedactionMapping& mapping);
+// `json_escape`: `text` is serialised JSON (a whole response body), so each original is written
+// escaped as inside a JSON string (placeholders themselves never need escaping).
+std::string restore(std::string_view text, const RedactionMapping& mapping, bool json_escape = false);
 
 // Placeholder grammar shared with the streaming restorer: '[' [A-Z0-9_]+ '_' [0-9]+ ']'.
 bool placeholder_char(char c);
