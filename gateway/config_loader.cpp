@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "gateway/config.hpp"
+#include "gateway/config_loader_audit.hpp"
 #include "gateway/config_loader_reader.hpp"
 #include "gateway/config_loader_rules.hpp"
 #include "gateway/config_loader_values.hpp"
@@ -318,6 +319,7 @@ void read_document(const toml::table& root, const fs::path& base_dir, ProblemLis
   read_backends(top, base_dir, config, names);
   read_models(top, names, config);
   read_failure_rules(top, config.failure_rules);
+  read_audit(top, base_dir, config.audit);
   top.report_unknown_keys();
 }
 

@@ -19,6 +19,7 @@
 #include "backends/failure_classifier.hpp"
 #include "backends/tls_client_context.hpp"
 #include "gateway/config.hpp"
+#include "policy/audit_log.hpp"
 
 namespace sovgw {
 
@@ -36,6 +37,9 @@ struct SharedState {
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
   std::atomic<bool> sovereign_mode;  // only local or home-jurisdiction targets are used
+  // The audit trail; null when [audit] is not configured. Opened by Server::start before any
+  // listener, flushed and closed by Server::shutdown. AuditLog is internally synchronised.
+  std::unique_ptr<policy::AuditLog> audit;
 
   // True when sovereign mode forbids this backend (it is neither local nor domestic).
   bool foreign(const backends::BackendConfig& backend) const {
