@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace sovgw::policy::audit_chain {
@@ -39,17 +40,19 @@ std::optional<std::uint64_t> seq_of_key(std::string_view key) {
 }
 
 Hash chain_hash(const Hash& prev, std::uint64_t seq, std::string_view json) {
+  // Fetched once and one context per thread: OpenSSL 3's implicit fetch and a context allocation
+  // per record would cost more than hashing a record.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   std::string seq_bytes;
   put_be64(seq_bytes, seq);
   Hash out;
   unsigned int length = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, prev.data(), prev.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, seq_bytes.data(), seq_bytes.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, json.data(), json.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx, out.data(), &length) == 1 && length == out.size();
-  EVP_MD_CTX_free(ctx);
+  const bool ok = kSha256 && ctx && EVP_DigestInit_ex(ctx.get(), kSha256, nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), prev.data(), prev.size()) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), seq_bytes.data(), seq_bytes.size()) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), json.data(), json.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx.get(), out.data(), &length) == 1 && length == out.size();
   // SHA-256 over memory cannot fail short of running out of it: a bug or a broken OpenSSL.
   if (!ok) throw std::runtime_error("audit: SHA-256 failed");
   return out;

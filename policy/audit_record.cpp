@@ -2,47 +2,140 @@
 
 #include <cstdio>
 
-#include <boost/json.hpp>
-
 namespace sovgw::policy {
 
-namespace json = boost::json;
 namespace chrono = std::chrono;
 
-// Keys are inserted in a fixed order and boost::json::object keeps insertion order, so the
-// serialisation is stable. Changing the order or a key name changes every hash computed from now
-// on; old records keep verifying because verify hashes the stored bytes, not a re-serialisation.
-std::string canonical_json(const AuditRecord& record) {
-  json::array targets;
-  targets.reserve(record.targets.size());
-  for (const auto& t : record.targets) {
-    targets.push_back(json::object{{"backend", t.backend},
-                                   {"jurisdiction", t.jurisdiction},
-                                   {"local", t.local},
-                                   {"action", t.action},
-                                   {"rule", t.rule}});
-  }
-  json::array pii;
-  pii.reserve(record.pii.size());
-  for (const auto& p : record.pii) pii.push_back(json::object{{"detector", p.detector}, {"count", p.count}});
+namespace {
 
-  json::object out;
-  out.reserve(14);
-  out["time"] = format_rfc3339(record.time);
-  out["request_id"] = record.request_id;
-  out["tenant"] = record.tenant;
-  out["model"] = record.model;
-  out["data_class"] = record.data_class;
-  out["targets"] = std::move(targets);
-  out["policy_action"] = record.policy_action;
-  out["policy_rule"] = record.policy_rule;
-  out["pii"] = std::move(pii);
-  out["backend"] = record.backend;
-  out["outcome"] = record.outcome;
-  out["status"] = record.status;
-  out["error_code"] = record.error_code;
-  out["attempts"] = record.attempts;
-  return json::serialize(out);
+// Length of the valid UTF-8 sequence starting at text[i] (a non-ASCII lead byte), or 0.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = at(i);
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xbf;  // allowed range of the second byte (no overlongs, no surrogates)
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) low = 0xa0;
+    if (lead == 0xed) high = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) low = 0x90;
+    if (lead == 0xf4) high = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size() || at(i + 1) < low || at(i + 1) > high) return 0;
+  for (std::size_t k = i + 2; k < i + length; ++k) {
+    if (at(k) < 0x80 || at(k) > 0xbf) return 0;
+  }
+  return length;
+}
+
+// A JSON string literal: '"' and '\\' escaped, control characters as \b \f \n \r \t or
+// \u00XX, valid UTF-8 as it is, and each byte of invalid UTF-8 as U+FFFD, so every record is
+// valid JSON whatever a client put in, say, its model name.
+void append_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (byte >= 0x20 && byte < 0x80) {
+      out.push_back(c);
+    } else if (byte >= 0x80) {
+      const std::size_t length = utf8_length(text, i);
+      if (length == 0) {
+        out.append("\xef\xbf\xbd");  // U+FFFD
+      } else {
+        out.append(text.substr(i, length));
+        i += length - 1;
+      }
+    } else if (c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+      out.push_back('\\');
+      out.push_back(c == '\b' ? 'b' : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+    } else {
+      out.append("\\u00");
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  out.push_back('"');
+}
+
+// `"key":` — keys are literals that need no escaping; `first` omits the comma.
+void append_key(std::string& out, std::string_view key, bool first = false) {
+  if (!first) out.push_back(',');
+  out.push_back('"');
+  out.append(key);
+  out.append("\":");
+}
+
+}  // namespace
+
+// Keys are written in a fixed order, so the same record always gives the same bytes. Changing the
+// order or a key name changes the bytes hashed from then on; old records keep verifying, because
+// verify hashes the stored bytes, never a re-serialisation.
+std::string canonical_json(const AuditRecord& record) {
+  std::string out;
+  out.reserve(384 + 96 * record.targets.size() + 40 * record.pii.size());
+  append_key(out.append("{"), "time", true);
+  append_string(out, format_rfc3339(record.time));
+  append_key(out, "request_id");
+  append_string(out, record.request_id);
+  append_key(out, "tenant");
+  append_string(out, record.tenant);
+  append_key(out, "model");
+  append_string(out, record.model);
+  append_key(out, "data_class");
+  append_string(out, record.data_class);
+  append_key(out, "targets");
+  out.push_back('[');
+  for (std::size_t i = 0; i < record.targets.size(); ++i) {
+    const auto& t = record.targets[i];
+    append_key(out.append(i == 0 ? "{" : ",{"), "backend", true);
+    append_string(out, t.backend);
+    append_key(out, "jurisdiction");
+    append_string(out, t.jurisdiction);
+    append_key(out, "local");
+    out.append(t.local ? "true" : "false");
+    append_key(out, "action");
+    append_string(out, t.action);
+    append_key(out, "rule");
+    append_string(out, t.rule);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  append_key(out, "policy_action");
+  append_string(out, record.policy_action);
+  append_key(out, "policy_rule");
+  append_string(out, record.policy_rule);
+  append_key(out, "pii");
+  out.push_back('[');
+  for (std::size_t i = 0; i < record.pii.size(); ++i) {
+    append_key(out.append(i == 0 ? "{" : ",{"), "detector", true);
+    append_string(out, record.pii[i].detector);
+    append_key(out, "count");
+    out.append(std::to_string(record.pii[i].count)).push_back('}');
+  }
+  out.push_back(']');
+  append_key(out, "backend");
+  append_string(out, record.backend);
+  append_key(out, "outcome");
+  append_string(out, record.outcome);
+  append_key(out, "status");
+  out.append(std::to_string(record.status));
+  append_key(out, "error_code");
+  append_string(out, record.error_code);
+  append_key(out, "attempts");
+  out.append(std::to_string(record.attempts)).push_back('}');
+  return out;
 }
 
 std::string format_rfc3339(chrono::system_clock::time_point time) {

@@ -100,27 +100,34 @@ void BM_AppendOnly(benchmark::State& state) {
   const AuditRecord record = typical_record(0);
   for (auto _ : state) benchmark::DoNotOptimize((*log)->append(record));
   state.SetItemsProcessed(state.iterations());
-  state.PauseTiming();
-  (void)(*log)->flush();
-  state.ResumeTiming();
+  (void)(*log)->flush();  // after the timed loop: the writer's work is measured above
 }
 BENCHMARK(BM_AppendOnly);
 
-// The writer's CPU per record before RocksDB: canonical JSON and the SHA-256 link.
-void BM_SerialiseAndHash(benchmark::State& state) {
+// The writer's CPU per record before RocksDB: canonical JSON, then the SHA-256 link.
+void BM_CanonicalJson(benchmark::State& state) {
   const AuditRecord record = typical_record(0);
-  sovgw::policy::audit_chain::Hash prev{};
-  std::uint64_t seq = 0;
   std::size_t bytes = 0;
   for (auto _ : state) {
     const std::string json = sovgw::policy::canonical_json(record);
-    prev = sovgw::policy::audit_chain::chain_hash(prev, ++seq, json);
     bytes = json.size();
-    benchmark::DoNotOptimize(prev);
+    benchmark::DoNotOptimize(json.data());
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["json_bytes"] = static_cast<double>(bytes);
 }
-BENCHMARK(BM_SerialiseAndHash);
+BENCHMARK(BM_CanonicalJson);
+
+void BM_ChainHash(benchmark::State& state) {
+  const std::string json = sovgw::policy::canonical_json(typical_record(0));
+  sovgw::policy::audit_chain::Hash prev{};
+  std::uint64_t seq = 0;
+  for (auto _ : state) {
+    prev = sovgw::policy::audit_chain::chain_hash(prev, ++seq, json);
+    benchmark::DoNotOptimize(prev);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ChainHash);
 
 }  // namespace

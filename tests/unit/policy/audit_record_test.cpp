@@ -5,6 +5,8 @@
 #include <chrono>
 #include <string>
 
+#include <boost/json.hpp>
+
 #include "policy/audit_record.hpp"
 
 namespace {
@@ -46,10 +48,21 @@ TEST_CASE("audit record: canonical JSON has a fixed key order and every field") 
   CHECK(canonical_json(r) == canonical_json(r));
 }
 
-TEST_CASE("audit record: strings are JSON-escaped") {
+TEST_CASE("audit record: strings are JSON-escaped, and every record is valid JSON") {
   AuditRecord r;
-  r.model = "a\"b\\c\n\x01";
-  CHECK(canonical_json(r).find(R"("model":"a\"b\\c\n\u0001")") != std::string::npos);
+  r.model = "a\"b\\c\n\t\x01\x1f/";
+  CHECK(canonical_json(r).find(R"("model":"a\"b\\c\n\t\u0001\u001f/")") != std::string::npos);
+  r.model = "모델-モデル-\xf0\x9f\x98\x80";  // valid UTF-8 stays as it is
+  CHECK(canonical_json(r).find("\"model\":\"모델-モデル-\xf0\x9f\x98\x80\"") != std::string::npos);
+  // Invalid UTF-8 (a stray continuation byte, a truncated sequence, an overlong form, a surrogate):
+  // each bad byte becomes U+FFFD.
+  r.model = "x\x80y\xe2\x82z\xc0\xafw\xed\xa0\x80";
+  const std::string json = canonical_json(r);
+  CHECK(json.find("\"model\":\"x\xef\xbf\xbdy\xef\xbf\xbd\xef\xbf\xbdz\xef\xbf\xbd\xef\xbf\xbdw"
+                  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"") != std::string::npos);
+  boost::json::error_code ec;
+  boost::json::parse(json, ec);
+  CHECK_FALSE(ec);
 }
 
 TEST_CASE("audit record: RFC 3339 formatting is UTC with microseconds") {
