@@ -32,6 +32,8 @@ Try, in another terminal:
   curl -s http://127.0.0.1:8080/v1/models
 Kill the foreign fake (kill PID shown below) and ask again: the local backend answers
 (see the x-sovgw-backend header with curl -i).
+Check the audit trail (kept in .sovgw-demo/audit):
+  build/gateway/sovgw audit verify --config deploy/demo/sovgw-demo.toml
 
 MSG
 echo "foreign fake pid ${pids[0]}, local fake pid ${pids[1]}"

@@ -77,6 +77,16 @@ struct PolicySettings {
   std::shared_ptr<const policy::PiiScanner> scanner;
 };
 
+// The audit trail (`[audit]`, policy/audit_log.hpp). Without an [audit] table it is off and the
+// gateway warns at startup that requests are not recorded; with one, `path` is required and a
+// store that cannot be opened stops the gateway from starting.
+struct AuditConfig {
+  std::string path;  // store directory, absolute (relative paths: against the config file's directory)
+  bool sync = false;  // fsync every batch: acknowledged records survive power loss, not only crashes
+  std::uint32_t queue_capacity = 65536;  // records waiting to be written; beyond it they are refused
+  bool enabled() const { return !path.empty(); }
+};
+
 struct Config {
   std::string source_path;
   GatewayConfig gateway;
@@ -86,6 +96,7 @@ struct Config {
   std::vector<backends::FailureRule> failure_rules;  // operator signatures, before the built-in table
   PolicySettings policy;
   std::vector<TenantConfig> tenants;
+  AuditConfig audit;
 
   const ModelConfig* find_model(std::string_view name) const;
 };

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "gateway/config.hpp"
+#include "gateway/config_loader_audit.hpp"
 #include "gateway/config_loader_reader.hpp"
 #include "gateway/config_loader_policy.hpp"
 #include "gateway/config_loader_rules.hpp"
@@ -320,6 +321,7 @@ void read_document(const toml::table& root, const fs::path& base_dir, ProblemLis
   read_models(top, names, config);
   read_failure_rules(top, config.failure_rules);
   read_policy(top, config);
+  read_audit(top, base_dir, config.audit);
   top.report_unknown_keys();
 }
 

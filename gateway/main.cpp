@@ -4,6 +4,8 @@
 //   sovgw --check-config FILE   validate only; exit 0 valid, 2 invalid (problems on stderr)
 //   sovgw drill --config FILE [--json]   which models survive if every foreign provider vanished
 //   sovgw policy test --config FILE CASES.toml   check example requests against the data policy
+//   sovgw audit verify --config FILE     check the audit trail's hash chain
+//   sovgw audit export --config FILE [--since TIME]   audit records as JSON lines
 #include <malloc.h>
 #include <signal.h>
 
@@ -12,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/audit_command.hpp"
 #include "gateway/config.hpp"
 #include "gateway/drill_command.hpp"
 #include "gateway/policy_command.hpp"
@@ -34,6 +37,11 @@ void print_usage(std::FILE* out) {
       "       sovgw policy test --config FILE CASES.toml\n"
       "                                    check example requests against the data policy\n"
       "                                    (0 all as expected, 1 a mismatch, 2 invalid input)\n"
+      "       sovgw audit verify --config FILE\n"
+      "                                    check the audit trail's hash chain (0 intact, 4 broken,\n"
+      "                                    2 invalid config or no [audit], 1 store unreadable)\n"
+      "       sovgw audit export --config FILE [--since RFC3339|UNIX_SECONDS]\n"
+      "                                    audit records as JSON lines on stdout\n"
       "       sovgw --version\n",
       out);
 }
@@ -120,6 +128,19 @@ int main(int argc, char** argv) {
     auto config = load_or_report(argv[4]);
     if (!config) return kExitInvalid;
     return sovgw::run_policy_test_command(*config, argv[5]);
+  }
+  if (argc >= 5 && command == "audit" && std::string_view(argv[3]) == "--config") {
+    const std::string_view action = argv[2];
+    std::optional<std::string_view> since;
+    if (argc == 7 && action == "export" && std::string_view(argv[5]) == "--since") {
+      since = argv[6];
+    } else if (argc != 5 || (action != "verify" && action != "export")) {
+      print_usage(stderr);
+      return kExitInvalid;
+    }
+    auto config = load_or_report(argv[4]);
+    if (!config) return kExitInvalid;
+    return action == "verify" ? sovgw::run_audit_verify(*config) : sovgw::run_audit_export(*config, since);
   }
   print_usage(stderr);
   return kExitInvalid;

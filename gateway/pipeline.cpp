@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "backends/openai_chunk.hpp"
+#include "gateway/audit_sink.hpp"
 #include "gateway/header_filter.hpp"
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
@@ -56,6 +57,9 @@ void Pipeline::report(Context& ctx) {
   rec.tenant = ctx.tenant;
   if (rec.status == 0) rec.status = 499;  // the client left before an answer
   if (rec.outcome.empty()) rec.outcome = rec.status < 400 ? "ok" : rec.status == 499 ? "client_gone" : "error";
+  // Only API requests that named a model carry decisions worth proving; 404s and /v1/models
+  // lookups are left to the access log.
+  if (rec.model_known) audit_request(worker_.shared(), rec);
 }
 
 net::awaitable<bool> Pipeline::route(ClientRequest& request, Context& ctx) {

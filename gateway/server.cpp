@@ -104,6 +104,42 @@ Server::Server(Config config) : config_(std::move(config)), shared_(config_) {}
 
 Server::~Server() { shutdown(); }
 
+// Before any listener: a gateway that cannot record requests does not serve them.
+Status Server::open_audit() {
+  const auto& audit = config_.audit;
+  if (!audit.enabled()) {
+    log_warn("audit trail is off (no [audit] in the config): requests are not recorded");
+    return Ok{};
+  }
+  policy::AuditLogOptions options;
+  options.path = audit.path;
+  options.sync = audit.sync;
+  options.queue_capacity = audit.queue_capacity;
+  options.on_error = [](std::string_view message) { log_error(message); };
+  auto opened = policy::AuditLog::open(std::move(options));
+  if (!opened) return make_error(ErrorCode::kInternal, ErrorSource::kInternal, false,
+                                 "cannot start: " + opened.error().detail);
+  shared_.audit = std::move(*opened);
+  const auto seq = shared_.audit->stats().last_seq;
+  log_info("audit trail: " + audit.path + " (" + std::to_string(seq) + " records so far" +
+           (audit.sync ? ", fsync per batch)" : ")"));
+  return Ok{};
+}
+
+void Server::close_audit() {
+  if (!shared_.audit) return;
+  auto flushed = shared_.audit->flush();
+  const auto stats = shared_.audit->stats();
+  if (flushed) {
+    log_info("audit trail: " + std::to_string(stats.written) + " records written, last seq " +
+             std::to_string(*flushed));
+  } else {
+    log_error(flushed.error().detail);
+  }
+  if (stats.dropped > 0) log_error("audit trail: " + std::to_string(stats.dropped) + " records were not recorded");
+  shared_.audit.reset();
+}
+
 Status Server::prepare_backends() {
   for (const auto& backend : config_.backends) {
     backends::TlsClientContext tls;
@@ -180,6 +216,7 @@ Status Server::bind_listeners() {
 }
 
 Status Server::start() {
+  if (auto audit = open_audit(); !audit) return audit;
   if (auto prepared = prepare_backends(); !prepared) return prepared;
   if (auto keys = load_tenant_keys(); !keys) return keys;
   unsigned count = config_.gateway.workers;
@@ -229,6 +266,7 @@ void Server::shutdown() {
   for (auto& worker : workers_) worker->io().stop();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  close_audit();  // after the workers: every request's record has been handed over
 }
 
 }  // namespace sovgw

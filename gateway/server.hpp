@@ -2,7 +2,9 @@
 // SO_REUSEPORT acceptor on the client port (Envoy's model: the kernel spreads connections, a
 // connection never changes thread, nothing on the hot path takes a lock). Worker 0 also serves the
 // admin listener. shutdown() drains: readiness goes 503, acceptors close, idle keep-alive
-// connections close, in-flight requests get up to drain_timeout_ms.
+// connections close, in-flight requests get up to drain_timeout_ms. The audit trail is opened
+// before any listener (a store that cannot be opened stops the start) and flushed after the
+// workers have stopped.
 //
 //   Server server(config);
 //   if (auto st = server.start(); !st) { ...; }
@@ -41,6 +43,8 @@ class Server {
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
 
  private:
+  Status open_audit();
+  void close_audit();
   Status prepare_backends();
   Status load_tenant_keys();
   Status bind_listeners();

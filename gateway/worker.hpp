@@ -22,6 +22,7 @@
 #include "gateway/config.hpp"
 #include "policy/policy_engine.hpp"
 #include "policy/scan_scratch.hpp"
+#include "policy/audit_log.hpp"
 
 namespace sovgw {
 
@@ -46,6 +47,9 @@ struct SharedState {
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
   std::atomic<bool> sovereign_mode;  // only local or home-jurisdiction targets are used
+  // The audit trail; null when [audit] is not configured. Opened by Server::start before any
+  // listener, flushed and closed by Server::shutdown. AuditLog is internally synchronised.
+  std::unique_ptr<policy::AuditLog> audit;
 
   // True when sovereign mode forbids this backend (it is neither local nor domestic).
   bool foreign(const backends::BackendConfig& backend) const {
