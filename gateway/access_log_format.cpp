@@ -10,8 +10,7 @@
 //    "ttft_ms":null,"cache":"miss","policy_action":"allow","policy_rule":"default","pii":{}}
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
-#include <ctime>
+#include <cstdint>
 
 #include "gateway/access_log.hpp"
 #include "gateway/request_record.hpp"
@@ -20,22 +19,28 @@ namespace sovgw {
 
 namespace {
 
+bool needs_escape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
 void append_string(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
+  std::size_t plain = 0;  // start of the run of bytes that need no escaping
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (!needs_escape(c)) continue;
+    out.append(value.data() + plain, i - plain);
+    plain = i + 1;
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
-    } else if (byte < 0x20) {
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
       out += "\\u00";
       out += kHex[byte >> 4];
       out += kHex[byte & 0xf];
-    } else {
-      out += c;
     }
   }
+  out.append(value.data() + plain, value.size() - plain);
   out += '"';
 }
 
@@ -45,31 +50,50 @@ void append_uint(std::string& out, std::uint64_t value) {
   out.append(buf, end);
 }
 
+// Milliseconds with three decimals ("1500.250"), by integer arithmetic: exact and cheap.
 void append_ms(std::string& out, std::chrono::nanoseconds d) {
-  char buf[32];
-  const double ms = std::chrono::duration<double, std::milli>(d).count();
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ms, std::chars_format::fixed, 3);
-  out.append(buf, ec == std::errc() ? end : buf);
+  const auto us = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  append_uint(out, static_cast<std::uint64_t>(us / 1000));
+  const auto frac = static_cast<int>(us % 1000);
+  out += '.';
+  out += static_cast<char>('0' + frac / 100);
+  out += static_cast<char>('0' + frac / 10 % 10);
+  out += static_cast<char>('0' + frac % 10);
 }
 
-// RFC 3339, UTC, milliseconds: 2025-01-02T03:04:05.678Z
+void append_digits(std::string& out, unsigned value, int width) {
+  char buf[8];
+  for (int i = width - 1; i >= 0; --i, value /= 10) buf[i] = static_cast<char>('0' + value % 10);
+  out.append(buf, static_cast<std::size_t>(width));
+}
+
+// RFC 3339, UTC, milliseconds: "2025-01-02T03:04:05.678Z" (the civil calendar of <chrono>, no
+// locale, no time zone lookup).
 void append_time(std::string& out, std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
-                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  out.append(buf, static_cast<std::size_t>(n));
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(t);
+  const auto day = floor<days>(ms);
+  const year_month_day date{day};
+  const hh_mm_ss<milliseconds> time{ms - day};
+  out += '"';
+  append_digits(out, static_cast<unsigned>(static_cast<int>(date.year())), 4);
+  out += '-';
+  append_digits(out, static_cast<unsigned>(date.month()), 2);
+  out += '-';
+  append_digits(out, static_cast<unsigned>(date.day()), 2);
+  out += 'T';
+  append_digits(out, static_cast<unsigned>(time.hours().count()), 2);
+  out += ':';
+  append_digits(out, static_cast<unsigned>(time.minutes().count()), 2);
+  out += ':';
+  append_digits(out, static_cast<unsigned>(time.seconds().count()), 2);
+  out += '.';
+  append_digits(out, static_cast<unsigned>(time.subseconds().count()), 3);
+  out += "Z\"";
 }
 
-// `,"key":`
-void key(std::string& out, std::string_view name) {
-  out += ",\"";
-  out += name;
-  out += "\":";
-}
+// `,"key":` in one append: call sites pass the whole literal, its length known at compile time.
+void key(std::string& out, std::string_view prefixed_key) { out.append(prefixed_key); }
 
 void string_or_null(std::string& out, std::string_view name, std::string_view value) {
   key(out, name);
@@ -90,7 +114,7 @@ void optional_uint(std::string& out, std::string_view name, const std::optional<
 }
 
 void upstream_attempts(std::string& out, const RequestRecord& r) {
-  key(out, "upstream");
+  key(out, ",\"upstream\":");
   out += '[';
   for (std::size_t i = 0; i < r.attempts.size(); ++i) {
     out += i ? ",{\"backend\":" : "{\"backend\":";
@@ -102,7 +126,7 @@ void upstream_attempts(std::string& out, const RequestRecord& r) {
     out += '}';
   }
   out += ']';
-  key(out, "failovers");
+  key(out, ",\"failovers\":");
   out += '[';
   for (std::size_t i = 0; i < r.failovers.size(); ++i) {
     out += i ? ",{\"from\":" : "{\"from\":";
@@ -117,13 +141,13 @@ void upstream_attempts(std::string& out, const RequestRecord& r) {
 }
 
 void durations(std::string& out, const RequestRecord& r) {
-  key(out, "duration_ms");
+  key(out, ",\"duration_ms\":");
   append_ms(out, r.duration);
-  key(out, "upstream_ms");
+  key(out, ",\"upstream_ms\":");
   append_ms(out, r.upstream_duration);
-  key(out, "overhead_ms");
+  key(out, ",\"overhead_ms\":");
   append_ms(out, std::max(std::chrono::nanoseconds(0), r.duration - r.upstream_duration));
-  key(out, "ttft_ms");
+  key(out, ",\"ttft_ms\":");
   if (r.time_to_first_token) {
     append_ms(out, *r.time_to_first_token);
   } else {
@@ -132,13 +156,13 @@ void durations(std::string& out, const RequestRecord& r) {
 }
 
 void policy_and_pii(std::string& out, const RequestRecord& r) {
-  key(out, "cache");
+  key(out, ",\"cache\":");
   append_string(out, r.cache_result);
-  key(out, "policy_action");
+  key(out, ",\"policy_action\":");
   append_string(out, r.policy_action);
-  key(out, "policy_rule");
+  key(out, ",\"policy_rule\":");
   append_string(out, r.policy_rule);
-  key(out, "pii");
+  key(out, ",\"pii\":");
   out += '{';
   for (std::size_t i = 0; i < r.pii.size(); ++i) {
     if (i) out += ',';
@@ -154,31 +178,31 @@ void policy_and_pii(std::string& out, const RequestRecord& r) {
 void AccessLog::format(const RequestRecord& r, std::string& out) {
   out += "{\"time\":";
   append_time(out, r.start_time.time_since_epoch().count() != 0 ? r.start_time : std::chrono::system_clock::now());
-  key(out, "request_id");
+  key(out, ",\"request_id\":");
   append_string(out, r.request_id);
-  key(out, "tenant");
+  key(out, ",\"tenant\":");
   append_string(out, r.tenant);
-  string_or_null(out, "api", r.api);
+  string_or_null(out, ",\"api\":", r.api);
   // A name the client typed that is not configured could be anything: it is not logged.
-  key(out, "model");
+  key(out, ",\"model\":");
   append_string(out, r.model_known ? std::string_view(r.model) : std::string_view("unknown"));
-  key(out, "stream");
+  key(out, ",\"stream\":");
   out += r.stream ? "true" : "false";
-  string_or_null(out, "data_class", r.data_class);
-  key(out, "status");
+  string_or_null(out, ",\"data_class\":", r.data_class);
+  key(out, ",\"status\":");
   append_uint(out, r.status);
-  string_or_null(out, "error_code", r.error_code);
-  string_or_null(out, "outcome", r.outcome);
-  string_or_null(out, "backend", r.backend);
-  key(out, "attempts");
+  string_or_null(out, ",\"error_code\":", r.error_code);
+  string_or_null(out, ",\"outcome\":", r.outcome);
+  string_or_null(out, ",\"backend\":", r.backend);
+  key(out, ",\"attempts\":");
   append_uint(out, r.attempts.size());
   upstream_attempts(out, r);
-  key(out, "bytes_in");
+  key(out, ",\"bytes_in\":");
   append_uint(out, r.bytes_in);
-  key(out, "bytes_out");
+  key(out, ",\"bytes_out\":");
   append_uint(out, r.bytes_out);
-  optional_uint(out, "input_tokens", r.input_tokens);
-  optional_uint(out, "output_tokens", r.output_tokens);
+  optional_uint(out, ",\"input_tokens\":", r.input_tokens);
+  optional_uint(out, ",\"output_tokens\":", r.output_tokens);
   durations(out, r);
   policy_and_pii(out, r);
   out += "}\n";
