@@ -16,7 +16,7 @@ namespace sovgw {
 namespace {
 
 constexpr auto kFlushInterval = std::chrono::milliseconds(100);
-constexpr std::size_t kUrgentBytes = 64 * 1024;            // wake the writer early past this
+constexpr std::size_t kUrgentBytes = 64 * 1024;             // wake the writer early past this
 constexpr std::size_t kMaxBufferedBytes = 8 * 1024 * 1024;  // per worker; beyond, drop lines
 
 int open_append(const std::string& path) {

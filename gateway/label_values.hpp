@@ -36,7 +36,7 @@ class LabelValues {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
-  std::vector<std::string> values_;  // listed values, then the fallback
+  std::vector<std::string> values_;                                            // listed values, then the fallback
   std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;  // when many
 };
 

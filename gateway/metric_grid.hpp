@@ -10,17 +10,16 @@
 //   requests.at(model_index, backend_index).Increment();
 #pragma once
 
+#include <prometheus/family.h>
+#include <prometheus/labels.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <prometheus/family.h>
-#include <prometheus/labels.h>
 
 #include "gateway/label_values.hpp"
 

@@ -2,13 +2,13 @@
 // observations. Scrape-time state and the merge of the worker shards are in metrics_scrape.cpp.
 #include "gateway/metrics.hpp"
 
-#include <algorithm>
-#include <array>
-
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <algorithm>
+#include <array>
 
 #include "backends/failure_classifier.hpp"
 #include "gateway/config.hpp"
@@ -27,20 +27,19 @@ using prometheus::Histogram;
 // - request and upstream duration: from a cache hit or an early rejection (5 ms) to a long
 //   generation (5 min, the order of total_timeout_ms); dense around 0.5–30 s where chat answers
 //   fall, so p50/p99 of real traffic land between buckets that are close together.
-const std::vector<double> kRequestBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,   2,
-                                             3,     5,    7.5,   10,   15,  20,   30,  60,  120, 300};
+const std::vector<double> kRequestBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,   2,  3,
+                                             5,     7.5,  10,    15,   20,  30,   60,  120, 300};
 // - time to first token: providers answer in 0.2–2 s when well, slower under load; the default
 //   time_to_first_token_ms (15 s) is the last meaningful bound, 30 s catches anything beyond.
-const std::vector<double> kFirstTokenBuckets = {0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1,  1.5,
-                                                2,    3,   5,   7.5, 10,  15,   30};
+const std::vector<double> kFirstTokenBuckets = {0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 30};
 // - inter-token gap: 20–100 tokens/s is 10–50 ms per token; stalls run up to the default
 //   stream_idle_timeout_ms (15 s).
 const std::vector<double> kInterTokenBuckets = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075,
                                                 0.1,   0.15,   0.25,  0.5,  1,    2.5,  5,    15};
 // - gateway overhead (sovgw's own time: parsing, policy, scanning, relaying): tens of microseconds
 //   when all is well; a millisecond or more says sovgw itself is the bottleneck.
-const std::vector<double> kOverheadBuckets = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                              0.005,   0.01,   0.025,   0.05,   0.1,   0.25, 1};
+const std::vector<double> kOverheadBuckets = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                              0.01,    0.025,  0.05,    0.1,    0.25,  1};
 
 constexpr std::size_t kInput = 0;
 constexpr std::size_t kOutput = 1;
@@ -124,14 +123,17 @@ std::size_t Metrics::Labels::code_class_of(unsigned status) const {
 }
 
 Metrics::Shard::Shard(const Labels& l)
-    : requests(family<Counter>(registry, "sovgw_requests_total", "Client requests answered, by model, answering backend and status class."),
+    : requests(family<Counter>(registry, "sovgw_requests_total",
+                               "Client requests answered, by model, answering backend and status class."),
                {{"model", &l.model}, {"backend", &l.backend}, {"code_class", &l.code_class}}, plain_factory<Counter>()),
       request_duration(family<Histogram>(registry, "sovgw_request_duration_seconds",
                                          "Whole client requests, first byte in to last byte out, by model."),
                        {{"model", &l.model}}, histogram_factory(kRequestBuckets)),
-      upstream_duration(family<Histogram>(registry, "sovgw_upstream_duration_seconds",
-                                          "Time spent waiting on upstream attempts per request, by the backend that answered (or was tried last)."),
-                        {{"backend", &l.backend}}, histogram_factory(kRequestBuckets)),
+      upstream_duration(
+          family<Histogram>(
+              registry, "sovgw_upstream_duration_seconds",
+              "Time spent waiting on upstream attempts per request, by the backend that answered (or was tried last)."),
+          {{"backend", &l.backend}}, histogram_factory(kRequestBuckets)),
       first_token(family<Histogram>(registry, "sovgw_time_to_first_token_seconds",
                                     "Streams: from the request to the first content sent to the client, by backend."),
                   {{"backend", &l.backend}}, histogram_factory(kFirstTokenBuckets)),
@@ -141,22 +143,29 @@ Metrics::Shard::Shard(const Labels& l)
       overhead(&family<Histogram>(registry, "sovgw_gateway_overhead_seconds",
                                   "Time spent in sovgw itself per request: duration minus upstream time.")
                     .Add({}, kOverheadBuckets)),
-      tokens(family<Counter>(registry, "sovgw_tokens_total", "Tokens as reported by the answering backend, by direction (input, output)."),
+      tokens(family<Counter>(registry, "sovgw_tokens_total",
+                             "Tokens as reported by the answering backend, by direction (input, output)."),
              {{"backend", &l.backend}, {"direction", &l.direction}}, plain_factory<Counter>()),
-      attempts(family<Counter>(registry, "sovgw_upstream_attempts_total", "Upstream attempts by backend and failure class (ok included)."),
+      attempts(family<Counter>(registry, "sovgw_upstream_attempts_total",
+                               "Upstream attempts by backend and failure class (ok included)."),
                {{"backend", &l.backend}, {"class", &l.failure_class}}, plain_factory<Counter>()),
       failovers(family<Counter>(registry, "sovgw_failovers_total",
-                                "Moves from one backend to the next within a request, by model, from, to and the failure class that caused it."),
+                                "Moves from one backend to the next within a request, by model, from, to and the "
+                                "failure class that caused it."),
                 {{"model", &l.model}, {"from", &l.backend}, {"to", &l.backend}, {"reason", &l.failure_class}},
                 plain_factory<Counter>()),
-      pii(family<Counter>(registry, "sovgw_pii_detections_total", "PII findings in requests, by detector (counts, never values)."),
+      pii(family<Counter>(registry, "sovgw_pii_detections_total",
+                          "PII findings in requests, by detector (counts, never values)."),
           {{"detector", &l.detector}}, plain_factory<Counter>()),
       policy(family<Counter>(registry, "sovgw_policy_decisions_total",
                              "Requests for a configured model by the policy action applied and the rule that decided."),
              {{"action", &l.action}, {"rule", &l.rule}}, plain_factory<Counter>()),
-      cache(family<Counter>(registry, "sovgw_cache_requests_total", "Requests for a configured model by response cache result."),
+      cache(family<Counter>(registry, "sovgw_cache_requests_total",
+                            "Requests for a configured model by response cache result."),
             {{"result", &l.cache_result}}, plain_factory<Counter>()),
-      active_streams(&family<prometheus::Gauge>(registry, "sovgw_active_streams", "Streams being relayed to clients now.").Add({})) {
+      active_streams(
+          &family<prometheus::Gauge>(registry, "sovgw_active_streams", "Streams being relayed to clients now.")
+               .Add({})) {
   precreate(l);
 }
 
@@ -257,6 +266,8 @@ void Metrics::stream_started(unsigned worker) { shards_[worker % shards_.size()]
 
 void Metrics::stream_ended(unsigned worker) { shards_[worker % shards_.size()]->active_streams->Decrement(); }
 
-void Metrics::config_reloaded(bool success) { (success ? global_->reload_success : global_->reload_failure)->Increment(); }
+void Metrics::config_reloaded(bool success) {
+  (success ? global_->reload_success : global_->reload_failure)->Increment();
+}
 
 }  // namespace sovgw

@@ -33,7 +33,7 @@ struct MetricVocabulary {
   std::vector<std::string> policy_rules;   // names of [[policy.rules]]; "default" is always known
 };
 
-// The built-in PII detector ids and the "default" policy rule.
+// Every built-in PII detector id; no policy rules besides "default" (none are configured yet).
 MetricVocabulary default_metric_vocabulary();
 
 class Metrics {
@@ -49,8 +49,12 @@ class Metrics {
 
   // --- Hot path: call only from worker thread `worker` (< shards; the worker's index). ---
 
-  // The one observation of a finished request (every path, exactly once): requests, durations,
-  // TTFT, overhead, tokens, upstream attempts, failovers, PII detections, policy decision, cache.
+  // The one observation of a finished request (every path, exactly once). Always: requests_total,
+  // request_duration_seconds, gateway_overhead_seconds (duration - upstream_duration, at least 0).
+  // With attempts: upstream_duration_seconds (backend: the answering one, else the last tried),
+  // upstream_attempts_total per attempt. failovers_total per failover; pii_detections_total per
+  // detector count; time_to_first_token_seconds when set; tokens_total when a backend answered;
+  // policy_decisions_total and cache_requests_total when model_known (the request reached them).
   void observe(unsigned worker, const RequestRecord& record);
   // The gap between two content events of a stream, from the backend with config index
   // `backend_index` (the Config::backends position, TargetConfig::backend_index).
@@ -71,9 +75,10 @@ class Metrics {
   unsigned shards() const;
 
  private:
-  struct Labels;  // the bounded label vocabularies (metrics.cpp)
-  struct Shard;   // one worker's registry and cached series (metrics.cpp)
-  struct Global;  // registry for the families that are not per worker (metrics.cpp)
+  // Defined in metrics_internal.hpp.
+  struct Labels;  // the bounded label vocabularies
+  struct Shard;   // one worker's registry and cached series
+  struct Global;  // registry for the families that are not per worker
   std::unique_ptr<Labels> labels_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<Global> global_;
@@ -82,17 +87,15 @@ class Metrics {
 // Counts one active stream for as long as it lives (stream_started / stream_ended).
 class ActiveStream {
  public:
-  ActiveStream(Metrics& metrics, unsigned worker) : metrics_(&metrics), worker_(worker) {
-    metrics_->stream_started(worker_);
+  ActiveStream(Metrics& metrics, unsigned worker) : metrics_(metrics), worker_(worker) {
+    metrics_.stream_started(worker_);
   }
-  ~ActiveStream() {
-    if (metrics_) metrics_->stream_ended(worker_);
-  }
+  ~ActiveStream() { metrics_.stream_ended(worker_); }
   ActiveStream(const ActiveStream&) = delete;
   ActiveStream& operator=(const ActiveStream&) = delete;
 
  private:
-  Metrics* metrics_;
+  Metrics& metrics_;
   unsigned worker_;
 };
 

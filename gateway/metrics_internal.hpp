@@ -4,13 +4,13 @@
 // worker only; registries are collected by the scrape under prometheus-cpp's own locks.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <string>
+#include <vector>
 
 #include "gateway/label_values.hpp"
 #include "gateway/metric_grid.hpp"
@@ -25,15 +25,15 @@ struct Metrics::Labels {
   // Index into code_class for an HTTP status ("none": nothing was sent, e.g. the client left).
   std::size_t code_class_of(unsigned status) const;
 
-  LabelValues model;          // configured [[models]] names, else "unknown"
-  LabelValues backend;        // configured [[backends]] names, else "none"
-  LabelValues code_class;     // 1xx..5xx, else "none"
-  LabelValues direction;      // input, output
-  LabelValues failure_class;  // FailureClass names (ok first), else "other"
-  LabelValues detector;       // PII detector ids, else "other"
-  LabelValues action;         // policy actions, else "other"
-  LabelValues rule;           // "default" and the policy rule names, else "other"
-  LabelValues cache_result;   // hit, miss, stale, bypass, else "other"
+  LabelValues model;                                     // configured [[models]] names, else "unknown"
+  LabelValues backend;                                   // configured [[backends]] names, else "none"
+  LabelValues code_class;                                // 1xx..5xx, else "none"
+  LabelValues direction;                                 // input, output
+  LabelValues failure_class;                             // FailureClass names (ok first), else "other"
+  LabelValues detector;                                  // PII detector ids, else "other"
+  LabelValues action;                                    // policy actions, else "other"
+  LabelValues rule;                                      // "default" and the policy rule names, else "other"
+  LabelValues cache_result;                              // hit, miss, stale, bypass, else "other"
   std::vector<std::vector<std::size_t>> model_backends;  // per model: its distinct target backends
 };
 
@@ -41,7 +41,7 @@ struct Metrics::Shard {
   explicit Shard(const Labels& labels);
   void precreate(const Labels& labels);
 
-  prometheus::Registry registry;  // declared first: the grids point into it
+  prometheus::Registry registry;                        // declared first: the grids point into it
   MetricGrid<prometheus::Counter> requests;             // model, backend, code_class
   MetricGrid<prometheus::Histogram> request_duration;   // model
   MetricGrid<prometheus::Histogram> upstream_duration;  // backend

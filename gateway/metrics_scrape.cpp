@@ -2,11 +2,11 @@
 // summed per label set), the process-wide families, and the gauges read from SharedState at
 // scrape time (backend states, sovereign mode and readiness, connections), as text 0.0.4.
 // Runs on the admin thread; reads the shards under prometheus-cpp's per-family locks.
+#include <prometheus/text_serializer.h>
+
 #include <algorithm>
 #include <map>
 #include <utility>
-
-#include <prometheus/text_serializer.h>
 
 #include "gateway/access_log.hpp"
 #include "gateway/metrics_internal.hpp"
@@ -25,9 +25,15 @@ using Clock = std::chrono::steady_clock;
 // Adds `from` into `into` (same family, same labels).
 void accumulate(ClientMetric& into, const ClientMetric& from, MetricType type) {
   switch (type) {
-    case MetricType::Counter: into.counter.value += from.counter.value; break;
-    case MetricType::Gauge: into.gauge.value += from.gauge.value; break;
-    case MetricType::Untyped: into.untyped.value += from.untyped.value; break;
+    case MetricType::Counter:
+      into.counter.value += from.counter.value;
+      break;
+    case MetricType::Gauge:
+      into.gauge.value += from.gauge.value;
+      break;
+    case MetricType::Untyped:
+      into.untyped.value += from.untyped.value;
+      break;
     case MetricType::Histogram: {
       auto& h = into.histogram;
       h.sample_count += from.histogram.sample_count;
@@ -36,7 +42,8 @@ void accumulate(ClientMetric& into, const ClientMetric& from, MetricType type) {
       for (std::size_t i = 0; i < n; ++i) h.bucket[i].cumulative_count += from.histogram.bucket[i].cumulative_count;
       break;
     }
-    case MetricType::Summary: break;  // sovgw has none
+    case MetricType::Summary:
+      break;  // sovgw has none
   }
 }
 
@@ -93,9 +100,11 @@ void backend_families(const SharedState& shared, Clock::time_point now, std::vec
   constexpr HealthState kStates[] = {HealthState::kHealthy, HealthState::kOpen, HealthState::kHalfOpen,
                                      HealthState::kCutOff, HealthState::kBusy};
   auto state = family("sovgw_backend_state",
-                      "Each backend's health state: 1 for the current state (healthy, open, half_open, cut_off, busy), 0 for the others.");
+                      "Each backend's health state: 1 for the current state (healthy, open, half_open, cut_off, busy), "
+                      "0 for the others.");
   auto info = family("sovgw_backend_info", "Static facts about each backend; always 1.");
-  auto ejections = family("sovgw_backend_ejections_total", "Circuit-breaker ejections of each backend.", MetricType::Counter);
+  auto ejections =
+      family("sovgw_backend_ejections_total", "Circuit-breaker ejections of each backend.", MetricType::Counter);
   const auto& config = shared.config;
   for (std::size_t i = 0; i < config.backends.size() && i < shared.health.size(); ++i) {
     const auto& backend = config.backends[i];
@@ -121,10 +130,12 @@ void backend_families(const SharedState& shared, Clock::time_point now, std::vec
 
 void live_families(const SharedState& shared, Clock::time_point now, std::vector<MetricFamily>& out) {
   backend_families(shared, now, out);
-  auto ready = family("sovgw_model_sovereign_ready",
-                      "1 when the model would keep serving if every foreign backend vanished (a local or domestic target is healthy).");
+  auto ready = family(
+      "sovgw_model_sovereign_ready",
+      "1 when the model would keep serving if every foreign backend vanished (a local or domestic target is healthy).");
   for (const auto& model : shared.config.models) {
-    ready.metric.push_back(sample(sovereign_ready(shared, model, now) ? 1 : 0, {{"model", model.name}}, MetricType::Gauge));
+    ready.metric.push_back(
+        sample(sovereign_ready(shared, model, now) ? 1 : 0, {{"model", model.name}}, MetricType::Gauge));
   }
   out.push_back(std::move(ready));
   auto sovereign = family("sovgw_sovereign_mode", "1 while sovereign mode cuts all foreign egress.");

@@ -4,12 +4,11 @@
 // The baselines show why Metrics keeps one shard per worker: prometheus-cpp's Histogram::Observe
 // takes a mutex, and series shared by two threads bounce their cache lines between cores.
 #include <benchmark/benchmark.h>
-
-#include <memory>
-
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <memory>
 
 #include "backends/backend_health.hpp"
 #include "gateway/access_log.hpp"
@@ -118,8 +117,12 @@ void BM_SharedPrometheusSeries(benchmark::State& state) {
   static prometheus::Registry registry;
   static auto& counter = prometheus::BuildCounter().Name("c_total").Help("h").Register(registry).Add({});
   static auto& histogram =
-      prometheus::BuildHistogram().Name("h_seconds").Help("h").Register(registry).Add(
-          {}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 60, 120, 300});
+      prometheus::BuildHistogram()
+          .Name("h_seconds")
+          .Help("h")
+          .Register(registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5,
+                                                           10, 15, 20, 30, 60, 120, 300});
   for (auto _ : state) {
     counter.Increment();
     histogram.Observe(0.812);

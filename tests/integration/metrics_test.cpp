@@ -7,9 +7,8 @@
 // AccessLog::write; they go green once it does.
 #include <doctest/doctest.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <fstream>
 #include <regex>
@@ -116,19 +115,20 @@ class PrometheusServer {
                                          "scrape_configs:\n  - job_name: sovgw\n    static_configs:\n"
                                          "      - targets: ['127.0.0.1:" +
                                              std::to_string(sovgw_admin_port) + "']\n");
-    process_ = std::make_unique<ChildProcess>(ChildProcess::Options{
-        .program = "prometheus",
-        .args = {"--config.file=" + config, "--storage.tsdb.path=" + dir.file("tsdb"),
-                 "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"},
-        .stderr_path = dir.file("prometheus.stderr.log"),
-        .stop_grace = 5000ms});
+    process_ = std::make_unique<ChildProcess>(
+        ChildProcess::Options{.program = "prometheus",
+                              .args = {"--config.file=" + config, "--storage.tsdb.path=" + dir.file("tsdb"),
+                                       "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"},
+                              .stderr_path = dir.file("prometheus.stderr.log"),
+                              .stop_grace = 5000ms});
   }
 
   std::string log() const { return process_->stderr_text(); }
 
   // GET /api/v1/query; the parsed answer (null when Prometheus is not answering yet).
   boost::json::value query(std::string_view promql) {
-    HttpResponse r = http_.get("http://127.0.0.1:" + std::to_string(port_) + "/api/v1/query?query=" + url_encode(promql));
+    HttpResponse r =
+        http_.get("http://127.0.0.1:" + std::to_string(port_) + "/api/v1/query?query=" + url_encode(promql));
     boost::json::error_code ec;
     auto v = boost::json::parse(r.body, ec);
     return ec ? boost::json::value() : v;
@@ -156,7 +156,8 @@ class PrometheusServer {
 
 // Grafana's variables, as a query with every instance and model selected would see them.
 std::string grafana_to_promql(std::string expr) {
-  for (auto [from, to] : {std::pair<std::string, std::string>{"$__rate_interval", "1m"}, {"$instance", ".*"}, {"$model", ".*"}}) {
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{"$__rate_interval", "1m"}, {"$instance", ".*"}, {"$model", ".*"}}) {
     for (auto pos = expr.find(from); pos != std::string::npos; pos = expr.find(from, pos + to.size())) {
       expr.replace(pos, from.size(), to);
     }
@@ -353,7 +354,8 @@ TEST_CASE("metrics: Prometheus reads back a request counted by sovgw" * doctest:
   PrometheusServer prometheus(dir, gw.admin_port());
   HttpClient http;
   REQUIRE(http.post_json(gw.url("/v1/chat/completions"), chat_body("chat")).status == 200);
-  auto counted = prometheus.wait_for_series(R"(sovgw_requests_total{model="chat",backend="alpha",code_class="2xx"} == 1)", 30s);
+  auto counted =
+      prometheus.wait_for_series(R"(sovgw_requests_total{model="chat",backend="alpha",code_class="2xx"} == 1)", 30s);
   CHECK(counted.size() == 1);
 }
 
@@ -364,8 +366,11 @@ TEST_CASE("access log: a request full of PII produces one JSON line without any 
   auto config = one_backend(fake, "health_check = false").tables("[access_log]\npath = \"" + log_path + "\"");
   GatewayProcess gw(dir, config.str());
   HttpClient http;
-  const std::string pii = "주민번호 900101-1234568, card 4111 1111 1111 1111, kim@example.com, sk-proj-abcdefghijklmnop1234";
-  REQUIRE(http.post_json(gw.url("/v1/chat/completions"), chat_body("chat", pii), {{"x-request-id", "pii-test-1"}}).status == 200);
+  const std::string pii =
+      "주민번호 900101-1234568, card 4111 1111 1111 1111, kim@example.com, sk-proj-abcdefghijklmnop1234";
+  REQUIRE(
+      http.post_json(gw.url("/v1/chat/completions"), chat_body("chat", pii), {{"x-request-id", "pii-test-1"}}).status ==
+      200);
   CHECK(gw.stop() == 0);  // the log is flushed on the way out
 
   const std::string text = dir.read("access.log");

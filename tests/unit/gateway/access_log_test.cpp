@@ -1,12 +1,12 @@
 // AccessLog: the line for a full RequestRecord parses as JSON and has every field; nothing a client
 // typed that is not configured reaches it; lines written from several workers all reach the file
 // whole, and reopen() follows a rotated file.
-#include <doctest/doctest.h>
+#include "gateway/access_log.hpp"
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,7 +14,6 @@
 #include <thread>
 #include <vector>
 
-#include "gateway/access_log.hpp"
 #include "gateway/request_record.hpp"
 
 namespace {
@@ -27,7 +26,8 @@ using sovgw::RequestRecord;
 
 RequestRecord full_record() {
   RequestRecord r;
-  r.start_time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1735787045678));  // 2025-01-02T03:04:05.678Z
+  r.start_time =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1735787045678));  // 2025-01-02T03:04:05.678Z
   r.request_id = "req-\"1\"";
   r.tenant = "hr";
   r.api = "chat";

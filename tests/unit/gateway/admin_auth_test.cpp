@@ -1,9 +1,9 @@
 // AdminAuth: which admin paths need the token, and which Authorization headers carry it.
+#include "gateway/admin_auth.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
-
-#include "gateway/admin_auth.hpp"
 
 using sovgw::AdminAuth;
 

@@ -2,7 +2,6 @@
 // loopback rule) and [access_log] (stderr or a file resolved against the config's directory),
 // each rule with the exact message operators see.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -42,7 +41,8 @@ TEST_CASE("config: the admin API is open on loopback by default") {
 }
 
 TEST_CASE("config: admin.token_env names the token's variable and is never echoed") {
-  auto config = load_ok("[admin]\nlisten = \"0.0.0.0:9901\"\ntoken_env = \"SOVGW_ADMIN_TOKEN\"\nmetrics_require_token = true\n");
+  auto config =
+      load_ok("[admin]\nlisten = \"0.0.0.0:9901\"\ntoken_env = \"SOVGW_ADMIN_TOKEN\"\nmetrics_require_token = true\n");
   CHECK(config.admin.token_env == "SOVGW_ADMIN_TOKEN");
   CHECK(config.admin.metrics_require_token);
   CHECK(problems_of("[admin]\ntoken_env = \"s3cr3t-token!\"\n") ==
@@ -59,7 +59,8 @@ TEST_CASE("config: a non-loopback admin listener needs a token") {
         "variable (got \"10.1.2.3:9901\")");
   CHECK(problems_of("[admin]\nmetrics_require_token = true\n") ==
         "t.toml:2: admin.metrics_require_token: needs admin.token_env (got true)");
-  CHECK(problems_of("[admin]\ntoken = \"abc\"\n") == "t.toml:2: admin.token: unknown key (did you mean \"token_env\"?)");
+  CHECK(problems_of("[admin]\ntoken = \"abc\"\n") ==
+        "t.toml:2: admin.token: unknown key (did you mean \"token_env\"?)");
 }
 
 TEST_CASE("config: [access_log] goes to stderr by default, or to a file beside the config") {

@@ -1,6 +1,8 @@
 // Metrics: what a scrape shows before any traffic (every known series at zero, live gauges from
 // SharedState), after observations on several workers (summed), and that labels stay bounded
 // whatever a client sends. Reads the text exposition the way Prometheus would: by series line.
+#include "gateway/metrics.hpp"
+
 #include <doctest/doctest.h>
 
 #include <memory>
@@ -10,7 +12,6 @@
 
 #include "backends/backend_health.hpp"
 #include "gateway/label_values.hpp"
-#include "gateway/metrics.hpp"
 #include "gateway/request_record.hpp"
 #include "gateway/worker.hpp"
 
