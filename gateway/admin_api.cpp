@@ -65,6 +65,18 @@ void explain(Worker& worker, const http::request<http::string_body>& request,
   response.body() = boost::json::serialize(*out);
 }
 
+// 401 in OpenAI's error shape; the attempt is logged with the peer, never with what it sent.
+void refuse_unauthorized(http::response<http::string_body>& response, std::string_view target, const std::string& peer) {
+  log_warn("admin API: " + std::string(target) + " refused to " + peer + ": missing or wrong bearer token");
+  response.result(http::status::unauthorized);
+  response.set(http::field::www_authenticate, "Bearer realm=\"sovgw-admin\"");
+  response.body() = boost::json::serialize(boost::json::object{
+      {"error", boost::json::object{{"message", "The admin API needs 'Authorization: Bearer <token>' (admin.token_env)."},
+                                    {"type", "invalid_request_error"},
+                                    {"param", nullptr},
+                                    {"code", "invalid_api_key"}}}});
+}
+
 http::response<http::string_body> admin_response(Worker& worker, const http::request<http::string_body>& request,
                                                  const std::string& peer) {
   std::string_view target = request.target();
@@ -75,7 +87,12 @@ http::response<http::string_body> admin_response(Worker& worker, const http::req
   const auto now = std::chrono::steady_clock::now();
   const bool get = request.method() == http::verb::get;
   const bool post = request.method() == http::verb::post;
-  if (target == "/admin/backends" && get) {
+  if (shared.admin_auth.required_for(target) && !shared.admin_auth.accepts(request[http::field::authorization])) {
+    refuse_unauthorized(response, target, peer);
+  } else if (target == "/metrics" && get) {
+    response.set(http::field::content_type, Metrics::kContentType);
+    response.body() = shared.metrics.scrape(shared, now);
+  } else if (target == "/admin/backends" && get) {
     response.body() = backends_report(shared, now);
   } else if (target == "/admin/drill" && (get || post)) {
     response.body() = drill_report(shared, now);

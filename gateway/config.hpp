@@ -43,6 +43,14 @@ struct GatewayConfig {
 
 struct AdminConfig {
   ListenAddress listen{"127.0.0.1", 9901, "127.0.0.1:9901"};
+  // Environment variable holding the admin API's bearer token; "" = no token (loopback only).
+  std::string token_env;
+  bool metrics_require_token = false;  // GET /metrics needs the token too (health probes never do)
+};
+
+struct AccessLogConfig {
+  bool enabled = true;
+  std::string path = "-";  // "" or "-" = stderr; else a file, appended to (relative: to the config file)
 };
 
 struct TargetConfig {
@@ -91,6 +99,7 @@ struct Config {
   std::string source_path;
   GatewayConfig gateway;
   AdminConfig admin;
+  AccessLogConfig access_log;
   std::vector<backends::BackendConfig> backends;
   std::vector<ModelConfig> models;
   std::vector<backends::FailureRule> failure_rules;  // operator signatures, before the built-in table

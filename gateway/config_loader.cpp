@@ -9,6 +9,7 @@
 
 #include "gateway/config.hpp"
 #include "gateway/config_loader_audit.hpp"
+#include "gateway/config_loader_observability.hpp"
 #include "gateway/config_loader_reader.hpp"
 #include "gateway/config_loader_policy.hpp"
 #include "gateway/config_loader_rules.hpp"
@@ -313,9 +314,14 @@ void read_document(const toml::table& root, const fs::path& base_dir, ProblemLis
   if (auto* table = top.table("admin")) {
     admin.emplace(problems, *table, "admin");
     read_listen(*admin, config.admin.listen);
+    read_admin_auth(*admin, config.admin);
     admin->report_unknown_keys();
   }
   check_listen_conflict(gateway, admin, config);
+  if (auto* table = top.table("access_log")) {
+    TableReader access_log(problems, *table, "access_log");
+    read_access_log(access_log, base_dir, config.access_log);
+  }
   BackendNames names;
   read_backends(top, base_dir, config, names);
   read_models(top, names, config);

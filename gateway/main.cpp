@@ -1,6 +1,7 @@
 // sovgw's command line: run the gateway, or only validate a config.
 //
-//   sovgw --config FILE         run; prints "READY listen=HOST:PORT admin=HOST:PORT" once bound
+//   sovgw --config FILE         run; prints "READY listen=HOST:PORT admin=HOST:PORT" once bound;
+//                               SIGTERM/SIGINT drain and stop, SIGHUP reopens the access log
 //   sovgw --check-config FILE   validate only; exit 0 valid, 2 invalid (problems on stderr)
 //   sovgw drill --config FILE [--json]   which models survive if every foreign provider vanished
 //   sovgw policy test --config FILE CASES.toml   check example requests against the data policy
@@ -68,6 +69,7 @@ int run(const std::string& path) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);  // reopen the access log (log rotation)
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -87,7 +89,10 @@ int run(const std::string& path) {
   std::fflush(stdout);
 
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    sovgw::log_info("received SIGHUP, reopening the access log");
+    server.reopen_logs();
+  }
   sovgw::log_info(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", draining");
   server.shutdown();
   sovgw::log_info("stopped");

@@ -4,6 +4,7 @@
 
 #include "backends/openai_chunk.hpp"
 #include "gateway/audit_sink.hpp"
+#include "gateway/access_log.hpp"
 #include "gateway/header_filter.hpp"
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
@@ -59,7 +60,10 @@ void Pipeline::report(Context& ctx) {
   if (rec.outcome.empty()) rec.outcome = rec.status < 400 ? "ok" : rec.status == 499 ? "client_gone" : "error";
   // Only API requests that named a model carry decisions worth proving; 404s and /v1/models
   // lookups are left to the access log.
-  if (rec.model_known) audit_request(worker_.shared(), rec);
+  SharedState& shared = worker_.shared();
+  shared.metrics.observe(worker_.index(), rec);
+  if (shared.access_log) shared.access_log->write(worker_.index(), rec);
+  if (rec.model_known) audit_request(shared, rec);
 }
 
 net::awaitable<bool> Pipeline::route(ClientRequest& request, Context& ctx) {
@@ -128,7 +132,9 @@ net::awaitable<bool> Pipeline::get_model(Context& ctx, std::string_view id) {
 
 net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backends::UpstreamExchange> exchange,
                                              const std::string& backend, const policy::RedactionMapping* restore) {
+  const auto read_start = Clock::now();
   auto body = co_await exchange->read_body(worker_.config().gateway.max_response_bytes);
+  ctx.record.upstream_duration += Clock::now() - read_start;
   if (!body) co_return co_await send_error(ctx, body.error().code, body.error().detail, std::nullopt, &backend);
   // The client's response takes the upstream headers directly (no intermediate copy); the
   // connection goes back to the pool before the client is written to.

@@ -224,7 +224,10 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
   std::size_t policy_allowed = 0;          // targets the policy let this request reach
 
   std::optional<StreamRelay> relay;
-  if (parsed->stream) relay.emplace(client_, ctx.request_id, ctx.keep_alive);
+  if (parsed->stream) {
+    relay.emplace(client_, ctx.request_id, ctx.keep_alive);
+    relay->observe_with(shared.metrics, worker_.index());
+  }
   std::optional<HeldResponse> held;  // the latest provider error answer
   std::optional<Error> last_error;   // the latest transport failure
   std::optional<Error> stream_cause; // what first broke a stream after content was sent
@@ -328,7 +331,9 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
           break;  // a JSON answer cannot be spliced into a stream already begun
         }
         relay->set_restorer(restore);
-        auto outcome = co_await relay->relay(**exchange, backend, ctx.attempts);
+        const auto relay_start = Clock::now();
+        auto outcome = co_await relay->relay(**exchange, backend, target.backend_index, ctx.attempts);
+        rec.upstream_duration += Clock::now() - relay_start;
         exchange->reset();
         note_stream(ctx, *relay);
         // (if, not switch: g++ 12 miscompiles co_await inside switch cases)

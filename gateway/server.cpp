@@ -199,6 +199,24 @@ Status Server::load_tenant_keys() {
   return Ok{};
 }
 
+// The admin token and the access log: a token variable that is unset, or a log file that cannot
+// be opened, stops the start rather than running unprotected or blind.
+Status Server::open_operations() {
+  auto auth = AdminAuth::from_env(config_.admin);
+  if (!auth) return auth.error();
+  shared_.admin_auth = *auth;
+  if (config_.access_log.enabled) {
+    auto log = AccessLog::open(config_.access_log, sovgw::worker_count(config_.gateway));
+    if (!log) return log.error();
+    shared_.access_log = std::move(*log);
+  }
+  return Ok{};
+}
+
+void Server::reopen_logs() {
+  if (shared_.access_log) shared_.access_log->reopen();
+}
+
 Status Server::bind_listeners() {
   try {
     auto endpoint = resolve_listen(config_.gateway.listen);
@@ -219,8 +237,8 @@ Status Server::start() {
   if (auto audit = open_audit(); !audit) return audit;
   if (auto prepared = prepare_backends(); !prepared) return prepared;
   if (auto keys = load_tenant_keys(); !keys) return keys;
-  unsigned count = config_.gateway.workers;
-  if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+  if (auto opened = open_operations(); !opened) return opened;
+  const unsigned count = sovgw::worker_count(config_.gateway);
   for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<Worker>(shared_, i));
   if (auto bound = bind_listeners(); !bound) return bound;
 

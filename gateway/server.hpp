@@ -36,6 +36,8 @@ class Server {
   Status start();
   // Graceful stop; blocks until drained (or the drain timeout) and the threads have joined.
   void shutdown();
+  // Reopens the access log file (log rotation: SIGHUP). Any thread.
+  void reopen_logs();
 
   // Bound addresses, with the real port when the config said 0.
   std::string listen_address() const { return listen_address_; }
@@ -48,6 +50,7 @@ class Server {
   Status prepare_backends();
   Status load_tenant_keys();
   Status bind_listeners();
+  Status open_operations();
 
   Config config_;
   SharedState shared_;

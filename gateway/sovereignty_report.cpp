@@ -46,12 +46,16 @@ int sovereign_target(const SharedState& shared, const ModelConfig& model, Clock:
 
 }  // namespace
 
+bool sovereign_ready(const SharedState& shared, const ModelConfig& model, Clock::time_point now) {
+  return sovereign_target(shared, model, now) >= 0;
+}
+
 std::string backends_report(const SharedState& shared, Clock::time_point now) {
   json::array backends;
   for (std::size_t i = 0; i < shared.config.backends.size(); ++i) backends.push_back(backend_entry(shared, i, now));
   json::array models;
   for (const auto& model : shared.config.models) {
-    models.push_back(json::object{{"model", model.name}, {"sovereign_ready", sovereign_target(shared, model, now) >= 0}});
+    models.push_back(json::object{{"model", model.name}, {"sovereign_ready", sovereign_ready(shared, model, now)}});
   }
   return json::serialize(json::object{{"sovereign_mode", shared.sovereign_mode.load()},
                                       {"home_jurisdiction", shared.config.gateway.home_jurisdiction},

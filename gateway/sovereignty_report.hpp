@@ -15,6 +15,9 @@
 namespace sovgw {
 
 std::string backends_report(const SharedState& shared, std::chrono::steady_clock::time_point now);
+// The model keeps serving if every foreign backend vanished: a non-foreign target is healthy or
+// half-open (the definition behind backends_report, drill_report and the metrics).
+bool sovereign_ready(const SharedState& shared, const ModelConfig& model, std::chrono::steady_clock::time_point now);
 std::string drill_report(const SharedState& shared, std::chrono::steady_clock::time_point now);
 
 }  // namespace sovgw

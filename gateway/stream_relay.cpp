@@ -29,10 +29,12 @@ struct StreamRelay::PendingEvent {
 };
 
 struct StreamRelay::Attempt {
-  Attempt(UpstreamExchange& e, const backends::BackendConfig& b, unsigned n, Clock::time_point deadline)
-      : exchange(e), backend(b), attempts(n), progress_deadline(deadline) {}
+  Attempt(UpstreamExchange& e, const backends::BackendConfig& b, std::size_t index, unsigned n,
+          Clock::time_point deadline)
+      : exchange(e), backend(b), backend_index(index), attempts(n), progress_deadline(deadline) {}
   UpstreamExchange& exchange;
   const backends::BackendConfig& backend;
+  std::size_t backend_index;
   unsigned attempts;
   Clock::time_point progress_deadline;  // time to first token, then stall limit after each progress
   std::vector<std::string> held;        // role-only chunks kept until the first content
@@ -65,9 +67,11 @@ net::awaitable<void> watch_client(ClientConnection& client, UpstreamExchange& ex
 }  // namespace
 
 net::awaitable<StreamRelay::Outcome> StreamRelay::relay(UpstreamExchange& exchange,
-                                                        const backends::BackendConfig& backend, unsigned attempts) {
+                                                        const backends::BackendConfig& backend,
+                                                        std::size_t backend_index, unsigned attempts) {
   // Every attempt, a recovery too, must bring its first token within the backend's limit.
-  Attempt attempt(exchange, backend, attempts, Clock::now() + milliseconds(backend.time_to_first_token_ms));
+  Attempt attempt(exchange, backend, backend_index, attempts,
+                  Clock::now() + milliseconds(backend.time_to_first_token_ms));
   using namespace net::experimental::awaitable_operators;
   Outcome outcome;
   co_await (pump(attempt, outcome) || watch_client(client_, exchange));
@@ -101,10 +105,14 @@ StreamRelay::EventAction StreamRelay::judge(PendingEvent& event, Attempt& attemp
       if (!info.usage) return EventAction::kSkip;  // the continuation's own role chunk
       event.raw = backends::rewrite_chunk(event.data, stream_id_);
       return EventAction::kForward;
-    case ChunkKind::kProgress:
+    case ChunkKind::kProgress: {
+      const auto now = Clock::now();
+      if (metrics_ && last_content_at_) metrics_->observe_inter_token(worker_, attempt.backend_index, now - *last_content_at_);
+      last_content_at_ = now;
       attempt.finished = attempt.finished || info.finished;
-      attempt.progress_deadline = Clock::now() + milliseconds(attempt.backend.stream_idle_timeout_ms);
+      attempt.progress_deadline = now + milliseconds(attempt.backend.stream_idle_timeout_ms);
       return judge_progress(event, info, failure);
+    }
   }
   return EventAction::kSkip;
 }
@@ -242,6 +250,7 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   head.keep_alive(keep_alive_);
   committed_ = true;
   first_content_at_ = Clock::now();
+  if (metrics_) active_.emplace(*metrics_, worker_);
   const bool started = co_await client_.start_stream(head);
   if (!started) co_return false;
   for (std::size_t i = 0; i < attempt.held.size(); ++i) {

@@ -20,6 +20,7 @@
 #include "backends/upstream_exchange.hpp"
 #include "common/result.hpp"
 #include "gateway/client_connection.hpp"
+#include "gateway/metrics.hpp"
 #include "policy/stream_restorer.hpp"
 
 namespace sovgw {
@@ -43,8 +44,16 @@ class StreamRelay {
 
   // Relays one attempt whose response header (200, text/event-stream) has been read.
   // `attempts` is the number of attempts made so far, for the x-sovgw-attempts header.
+  // `backend_index` is the backend's position in the config (a metrics label index).
   boost::asio::awaitable<Outcome> relay(backends::UpstreamExchange& exchange,
-                                        const backends::BackendConfig& backend, unsigned attempts);
+                                        const backends::BackendConfig& backend, std::size_t backend_index,
+                                        unsigned attempts);
+
+  // Report gaps between content events and the open stream to `metrics` (worker's shard).
+  void observe_with(Metrics& metrics, unsigned worker) {
+    metrics_ = &metrics;
+    worker_ = worker;
+  }
 
   bool committed() const { return committed_; }
   // When the first content went to the client (the time-to-first-token mark).
@@ -98,6 +107,10 @@ class StreamRelay {
   bool tainted_ = false;
   std::optional<policy::StreamRestorer> restorer_;  // this attempt's placeholder restorer
   std::optional<std::chrono::steady_clock::time_point> first_content_at_;
+  std::optional<std::chrono::steady_clock::time_point> last_content_at_;
+  Metrics* metrics_ = nullptr;
+  unsigned worker_ = 0;
+  std::optional<ActiveStream> active_;  // counts this stream in sovgw_active_streams once committed
   backends::TokenUsage usage_;
   std::uint64_t bytes_sent_ = 0;
   std::string delivered_;        // choice 0's text as the client received it

@@ -1,6 +1,13 @@
 #include "gateway/worker.hpp"
 
+#include <algorithm>
+#include <thread>
+
 namespace sovgw {
+
+unsigned worker_count(const GatewayConfig& gateway) {
+  return gateway.workers != 0 ? gateway.workers : std::max(1u, std::thread::hardware_concurrency());
+}
 
 Worker::Worker(SharedState& shared, unsigned index) : shared_(shared), index_(index) {
   const auto& cfg = shared.config;

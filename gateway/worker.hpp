@@ -19,20 +19,28 @@
 #include "backends/connection_pool.hpp"
 #include "backends/failure_classifier.hpp"
 #include "backends/tls_client_context.hpp"
+#include "gateway/access_log.hpp"
+#include "gateway/admin_auth.hpp"
 #include "gateway/config.hpp"
 #include "policy/policy_engine.hpp"
 #include "policy/scan_scratch.hpp"
 #include "policy/audit_log.hpp"
+#include "gateway/metrics.hpp"
 
 namespace sovgw {
 
-// Process-wide state. Written before the workers start, then read-only, except the atomics.
+// The number of worker threads for this config (gateway.workers, 0 = one per core).
+unsigned worker_count(const GatewayConfig& gateway);
+
+// Process-wide state. Written before the workers start, then read-only, except the atomics and
+// the internally synchronised members (health, metrics, access_log).
 struct SharedState {
   explicit SharedState(const Config& cfg)
       : config(cfg),
         classifier(cfg.failure_rules),
         policy_engine(cfg.policy.engine, cfg.gateway.home_jurisdiction,
                       cfg.policy.scanner ? cfg.policy.scanner->detector_ids() : std::vector<std::string>{}),
+        metrics(cfg, worker_count(cfg.gateway), metric_vocabulary(cfg)),
         sovereign_mode(cfg.gateway.sovereign_mode) {}
   const Config& config;
   const backends::FailureClassifier classifier;                  // immutable: no locking
@@ -43,6 +51,9 @@ struct SharedState {
   std::vector<backends::TlsClientContext> tls;  // per backend; null for plain http
   std::vector<std::string> api_keys;            // per backend, read from the environment at startup
   std::string models_body;                      // GET /v1/models, serialized once
+  Metrics metrics;                              // worker i observes through shard i
+  std::unique_ptr<AccessLog> access_log;        // null when [access_log] enabled = false
+  AdminAuth admin_auth;                         // the admin API's token, if configured
   std::atomic<std::int64_t> active_connections{0};
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};

@@ -36,12 +36,22 @@ namespace sovgw::testing {
 namespace gwjson = boost::json;
 
 // The sovgw config a test runs with. [gateway] and [admin] listen on port 0 with one worker (so
-// upstream connection reuse is observable); `gateway()` adds lines to [gateway], `backend()` adds a
+// upstream connection reuse is observable); `gateway()` adds lines to [gateway], `admin()` to [admin],
+// `tables()` more tables at the end, `backend()` adds a
 // [[backends]] entry (`extra` = more TOML lines for it), `model()` a [[models]] entry.
 class ConfigText {
  public:
   ConfigText& gateway(std::string line) {
     gateway_ += line + "\n";
+    return *this;
+  }
+  ConfigText& admin(std::string line) {
+    admin_ += line + "\n";
+    return *this;
+  }
+  // More top-level tables, after the models (e.g. "[access_log]\npath = ...").
+  ConfigText& tables(std::string text) {
+    tables_ += "\n" + text + "\n";
     return *this;
   }
   ConfigText& backend(std::string_view name, std::string_view base_url, std::string_view extra = "") {
@@ -61,11 +71,13 @@ class ConfigText {
   }
   std::string str() const {
     return "[gateway]\nlisten = \"127.0.0.1:0\"\nworkers = 1\n" + gateway_ + "\n[admin]\nlisten = \"127.0.0.1:0\"\n" +
-           backends_ + models_;
+           admin_ + backends_ + models_ + tables_;
   }
 
  private:
   std::string gateway_;
+  std::string admin_;
+  std::string tables_;
   std::string backends_;
   std::string models_;
 };
