@@ -133,6 +133,21 @@ Status Server::prepare_backends() {
   return Ok{};
 }
 
+// The response cache opens before any listener: a cache that cannot open is a startup error.
+Status Server::open_cache() {
+  if (!config_.cache.enabled) return Ok{};
+  cache::CacheOptions options;
+  options.path = config_.cache.path;
+  options.ttl = std::chrono::seconds(config_.cache.ttl_seconds);
+  options.stale_if_error = std::chrono::seconds(config_.cache.stale_if_error_seconds);
+  options.max_bytes = config_.cache.max_bytes;
+  auto opened = cache::ResponseCache::open(std::move(options));
+  if (!opened) return opened.error();
+  shared_.cache = std::move(*opened);
+  log_info("response cache at " + config_.cache.path);
+  return Ok{};
+}
+
 Status Server::bind_listeners() {
   try {
     auto endpoint = resolve_listen(config_.gateway.listen);
@@ -151,6 +166,7 @@ Status Server::bind_listeners() {
 
 Status Server::start() {
   if (auto prepared = prepare_backends(); !prepared) return prepared;
+  if (auto opened = open_cache(); !opened) return opened;
   unsigned count = config_.gateway.workers;
   if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<Worker>(shared_, i));
@@ -198,6 +214,8 @@ void Server::shutdown() {
   for (auto& worker : workers_) worker->io().stop();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  // After the workers: cache work still queued posts its completions to their stopped loops.
+  if (shared_.cache) shared_.cache->close();
 }
 
 }  // namespace sovgw

@@ -42,6 +42,7 @@ class Server {
 
  private:
   Status prepare_backends();
+  Status open_cache();
   Status bind_listeners();
 
   Config config_;

@@ -18,6 +18,7 @@
 #include "backends/connection_pool.hpp"
 #include "backends/failure_classifier.hpp"
 #include "backends/tls_client_context.hpp"
+#include "cache/response_cache.hpp"
 #include "gateway/config.hpp"
 
 namespace sovgw {
@@ -32,6 +33,7 @@ struct SharedState {
   std::vector<backends::TlsClientContext> tls;  // per backend; null for plain http
   std::vector<std::string> api_keys;            // per backend, read from the environment at startup
   std::string models_body;                      // GET /v1/models, serialized once
+  std::unique_ptr<cache::ResponseCache> cache;  // null when [cache] is disabled; internally synchronised
   std::atomic<std::int64_t> active_connections{0};
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
