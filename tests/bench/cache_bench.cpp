@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,7 @@ std::string chat_request_4k() {
                                               "medium or high risk and give a one-line reason."}});
   std::string turn = "Applicant: 34 years old, salaried, income 5,200,000 KRW per month, existing debt "
                      "12,000,000 KRW, requested 30,000,000 KRW over 36 months, no missed payments. ";
-  while (json::serialize(messages).size() < 3300) {
+  while (json::serialize(messages).size() < 3700) {
     messages.push_back(json::object{{"role", "user"}, {"content", turn}});
     messages.push_back(json::object{{"role", "assistant"}, {"content", "Medium risk: debt-to-income is moderate."}});
   }
@@ -84,7 +85,9 @@ struct Filled {
   Filled() {
     sovgw::cache::CacheOptions options;
     options.path = dir.file("cache");
-    cache = std::move(*ResponseCache::open(options));
+    auto opened = ResponseCache::open(options);
+    if (!opened) throw std::runtime_error(opened.error().detail);
+    cache = std::move(*opened);
     for (int i = 0; i < kEntries; ++i) {
       keys.push_back(key(i));
       cache->store_blocking(keys.back(), AnswerKind::kChatCompletion, answer_body());
