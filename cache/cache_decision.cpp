@@ -1,3 +1,4 @@
+// See cache_decision.hpp.
 #include "cache/cache_decision.hpp"
 
 #include <boost/json.hpp>

@@ -1,3 +1,4 @@
+// See cache_key.hpp.
 #include "cache/cache_key.hpp"
 
 #include <algorithm>

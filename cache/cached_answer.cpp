@@ -1,3 +1,4 @@
+// See cached_answer.hpp.
 #include "cache/cached_answer.hpp"
 
 #include <boost/json.hpp>

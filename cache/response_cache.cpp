@@ -1,3 +1,4 @@
+// See response_cache.hpp.
 #include "cache/response_cache.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// See sse_replay.hpp.
 #include "cache/sse_replay.hpp"
 
 #include <string_view>

@@ -1,3 +1,4 @@
+// See stream_capture.hpp.
 #include "cache/stream_capture.hpp"
 
 #include <boost/json.hpp>

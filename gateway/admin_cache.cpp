@@ -1,3 +1,4 @@
+// See admin_cache.hpp.
 #include "gateway/admin_cache.hpp"
 
 #include <optional>

@@ -1,3 +1,4 @@
+// See config_loader_cache.hpp.
 #include "gateway/config_loader_cache.hpp"
 
 #include <string>
