@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include "gateway/admin_cache.hpp"
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
 #include "gateway/policy_explain.hpp"
@@ -118,6 +119,15 @@ http::response<http::string_body> admin_response(Worker& worker, const http::req
   return response;
 }
 
+http::response<http::string_body> json_response(unsigned status, std::string body, bool keep_alive) {
+  http::response<http::string_body> response{static_cast<http::status>(status), 11};
+  response.set(http::field::content_type, "application/json");
+  response.body() = std::move(body);
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  return response;
+}
+
 }  // namespace
 
 net::awaitable<void> run_admin_session(Worker& worker, net::ip::tcp::socket socket) {
@@ -134,7 +144,17 @@ net::awaitable<void> run_admin_session(Worker& worker, net::ip::tcp::socket sock
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kAsTuple);
     (void)n;
     if (ec) break;
-    auto response = admin_response(worker, parser.get(), peer);
+    const auto& request = parser.get();
+    std::string_view path = request.target();
+    path = path.substr(0, path.find('?'));
+    http::response<http::string_body> response;
+    if (is_cache_admin_path(path)) {
+      // Awaited here, not in admin_response: clearing runs on the cache's own threads.
+      auto answer = co_await answer_cache_admin(worker.shared(), request.method_string(), request.target(), peer);
+      response = json_response(answer.status, std::move(answer.body), request.keep_alive());
+    } else {
+      response = admin_response(worker, request, peer);
+    }
     auto [wec, wn] = co_await http::async_write(stream, response, kAsTuple);
     (void)wn;
     if (wec || !response.keep_alive()) break;

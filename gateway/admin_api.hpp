@@ -2,8 +2,9 @@
 // /readyz (config loaded, listeners bound, not draining: 200, else 503), GET /metrics (Prometheus
 // text format), GET /admin/backends (states and sovereign readiness), GET|POST /admin/drill,
 // GET|POST /admin/sovereign-mode (every change logged with the peer that made it). With
-// admin.token_env set, /admin/* (and /metrics when admin.metrics_require_token) need
-// `Authorization: Bearer <token>` (AdminAuth); /healthz and /readyz stay open. Runs on worker 0.
+// GET|DELETE /admin/cache (admin_cache.hpp), POST /admin/policy/explain. With admin.token_env
+// set, /admin/* (and /metrics when admin.metrics_require_token) need `Authorization: Bearer
+// <token>` (AdminAuth); /healthz and /readyz stay open. Runs on worker 0.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -65,6 +65,18 @@ struct ModelConfig {
   // Try the next target when a backend rejects the request itself (e.g. context length exceeded
   // and the next target has a larger context). Off: the provider's answer goes to the client.
   bool fallback_on_client_error = false;
+  // cache = true: answers are cacheable whatever the temperature; false: never cached;
+  // unset: cached only when deterministic (see cache/cache_decision.hpp).
+  std::optional<bool> cache;
+};
+
+// [cache]: the response cache (cache/response_cache.hpp).
+struct CacheConfig {
+  bool enabled = false;
+  std::string path;                               // RocksDB directory; required when enabled
+  std::uint32_t ttl_seconds = 3600;               // served as a hit up to this age
+  std::uint32_t stale_if_error_seconds = 86400;   // served as stale when every target failed; 0 = never
+  std::uint64_t max_bytes = 1073741824;           // on disk; oldest entries dropped past it
 };
 
 // A client organisation. Its gateway API keys come from the environment variable named here
@@ -106,6 +118,7 @@ struct Config {
   PolicySettings policy;
   std::vector<TenantConfig> tenants;
   AuditConfig audit;
+  CacheConfig cache;
 
   const ModelConfig* find_model(std::string_view name) const;
 };

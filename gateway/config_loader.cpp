@@ -10,6 +10,7 @@
 #include "gateway/config.hpp"
 #include "gateway/config_loader_audit.hpp"
 #include "gateway/config_loader_observability.hpp"
+#include "gateway/config_loader_cache.hpp"
 #include "gateway/config_loader_reader.hpp"
 #include "gateway/config_loader_policy.hpp"
 #include "gateway/config_loader_rules.hpp"
@@ -253,6 +254,7 @@ ModelConfig read_model(TableReader& r, const BackendNames& names) {
     model.name = *name;
   }
   r.boolean("fallback_on_client_error", model.fallback_on_client_error);
+  read_model_cache(r, model.cache);
   if (auto targets = r.tables("targets", Need::kRequired)) {
     if (targets->empty()) r.problem("targets", "must list at least one target", "[]");
     for (std::size_t i = 0; i < targets->size(); ++i) {
@@ -328,6 +330,7 @@ void read_document(const toml::table& root, const fs::path& base_dir, ProblemLis
   read_failure_rules(top, config.failure_rules);
   read_policy(top, config);
   read_audit(top, base_dir, config.audit);
+  read_cache_section(top, base_dir, config.cache);
   top.report_unknown_keys();
 }
 

@@ -217,6 +217,21 @@ void Server::reopen_logs() {
   if (shared_.access_log) shared_.access_log->reopen();
 }
 
+// The response cache opens before any listener: a cache that cannot open is a startup error.
+Status Server::open_cache() {
+  if (!config_.cache.enabled) return Ok{};
+  cache::CacheOptions options;
+  options.path = config_.cache.path;
+  options.ttl = std::chrono::seconds(config_.cache.ttl_seconds);
+  options.stale_if_error = std::chrono::seconds(config_.cache.stale_if_error_seconds);
+  options.max_bytes = config_.cache.max_bytes;
+  auto opened = cache::ResponseCache::open(std::move(options));
+  if (!opened) return opened.error();
+  shared_.cache = std::move(*opened);
+  log_info("response cache at " + config_.cache.path);
+  return Ok{};
+}
+
 Status Server::bind_listeners() {
   try {
     auto endpoint = resolve_listen(config_.gateway.listen);
@@ -238,6 +253,7 @@ Status Server::start() {
   if (auto prepared = prepare_backends(); !prepared) return prepared;
   if (auto keys = load_tenant_keys(); !keys) return keys;
   if (auto opened = open_operations(); !opened) return opened;
+  if (auto opened = open_cache(); !opened) return opened;
   const unsigned count = sovgw::worker_count(config_.gateway);
   for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<Worker>(shared_, i));
   if (auto bound = bind_listeners(); !bound) return bound;
@@ -285,6 +301,8 @@ void Server::shutdown() {
   for (auto& thread : threads_) thread.join();
   threads_.clear();
   close_audit();  // after the workers: every request's record has been handed over
+  // After the workers: cache work still queued posts its completions to their stopped loops.
+  if (shared_.cache) shared_.cache->close();
 }
 
 }  // namespace sovgw

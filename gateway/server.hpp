@@ -49,6 +49,7 @@ class Server {
   void close_audit();
   Status prepare_backends();
   Status load_tenant_keys();
+  Status open_cache();
   Status bind_listeners();
   Status open_operations();
 

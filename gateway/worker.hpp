@@ -21,6 +21,7 @@
 #include "backends/tls_client_context.hpp"
 #include "gateway/access_log.hpp"
 #include "gateway/admin_auth.hpp"
+#include "cache/response_cache.hpp"
 #include "gateway/config.hpp"
 #include "policy/policy_engine.hpp"
 #include "policy/scan_scratch.hpp"
@@ -54,6 +55,7 @@ struct SharedState {
   Metrics metrics;                              // worker i observes through shard i
   std::unique_ptr<AccessLog> access_log;        // null when [access_log] enabled = false
   AdminAuth admin_auth;                         // the admin API's token, if configured
+  std::unique_ptr<cache::ResponseCache> cache;  // null when [cache] is disabled; internally synchronised
   std::atomic<std::int64_t> active_connections{0};
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
