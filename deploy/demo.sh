@@ -30,6 +30,10 @@ Try, in another terminal:
   curl -sN http://127.0.0.1:8080/v1/chat/completions -H 'content-type: application/json' \
     -d '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"tell me a story"}]}'
   curl -s http://127.0.0.1:8080/v1/models
+A resident registration number never reaches the foreign fake (the local one answers):
+  curl -si http://127.0.0.1:8080/v1/chat/completions -H 'content-type: application/json' \
+    -d '{"model":"gpt-4o","messages":[{"role":"user","content":"주민번호 900101-1234568"}]}'
+  curl -s http://127.0.0.1:9901/admin/policy/explain -d '{"model":"gpt-4o","text":"주민번호 900101-1234568"}'
 Kill the foreign fake (kill PID shown below) and ask again: the local backend answers
 (see the x-sovgw-backend header with curl -i).
 Check the audit trail (kept in .sovgw-demo/audit):

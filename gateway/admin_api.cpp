@@ -13,6 +13,7 @@
 #include "gateway/admin_cache.hpp"
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
+#include "gateway/config_report.hpp"
 #include "gateway/policy_explain.hpp"
 #include "gateway/sovereignty_report.hpp"
 
@@ -93,6 +94,10 @@ http::response<http::string_body> admin_response(Worker& worker, const http::req
   } else if (target == "/metrics" && get) {
     response.set(http::field::content_type, Metrics::kContentType);
     response.body() = shared.metrics.scrape(shared, now);
+  } else if (target == "/admin/config" && get) {
+    std::vector<std::size_t> tenant_keys(worker.config().tenants.size(), 0);
+    for (const auto& [key, index] : shared.tenant_keys) ++tenant_keys[index];
+    response.body() = effective_config_json(worker.config(), shared.api_keys, tenant_keys);
   } else if (target == "/admin/backends" && get) {
     response.body() = backends_report(shared, now);
   } else if (target == "/admin/drill" && (get || post)) {
