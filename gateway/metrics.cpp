@@ -235,6 +235,11 @@ Metrics::~Metrics() = default;
 unsigned Metrics::shards() const { return static_cast<unsigned>(shards_.size()); }
 
 void Metrics::observe(unsigned worker, const RequestRecord& r) {
+#ifdef SOVGW_BENCH_NO_REQUEST_METRICS  // the A/B benchmark build only (tests/bench/README.md)
+  (void)worker;
+  (void)r;
+  return;
+#endif
   Shard& s = *shards_[worker % shards_.size()];
   const Labels& l = *labels_;
   const std::size_t model = r.model_known ? l.model.find(r.model) : l.model.fallback_index();
@@ -268,6 +273,12 @@ void Metrics::observe(unsigned worker, const RequestRecord& r) {
 }
 
 void Metrics::observe_inter_token(unsigned worker, std::size_t backend_index, std::chrono::nanoseconds gap) {
+#ifdef SOVGW_BENCH_NO_REQUEST_METRICS
+  (void)worker;
+  (void)backend_index;
+  (void)gap;
+  return;
+#endif
   Shard& s = *shards_[worker % shards_.size()];
   const std::size_t backend = std::min(backend_index, labels_->backend.fallback_index());
   s.inter_token.at(backend).Observe(seconds(gap));

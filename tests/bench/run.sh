@@ -9,10 +9,11 @@
 #
 # Environment: SOVGW_BIN, FAKE_UPSTREAM_BIN (default: build/ at the repository root), DURATION (10),
 # WARMUP (2), CONNECTIONS (64), LAT_CONNECTIONS (1; 0 skips the latency run), STREAM_CHUNKS (100),
-# LOAD_CPU (0), SERVER_CPU (1), KEEP=1 keeps the temp dir (config, server logs, raw wrk output).
+# LOAD_CPU (0), SERVER_CPU (1), ACCESS_LOG (true: one JSON line per request to a file in the temp
+# dir; false: none), KEEP=1 keeps the temp dir (config, server logs, raw wrk output).
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 stream_run=0
 for arg in "$@"; do
@@ -138,6 +139,10 @@ local = true
 [[models]]
 name = "fake-model"
 targets = [{ backend = "fake", model = "fake-model" }]
+
+[access_log]
+enabled = ${ACCESS_LOG:-true}
+path = "$tmp/access.log"
 EOF
 start_ready sovgw '^READY listen=([^ ]+) admin=([^ ]+)$' "$SOVGW_BIN" --config "$tmp/sovgw.toml"
 sovgw_pid=$LAST_PID
