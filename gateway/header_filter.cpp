@@ -46,22 +46,57 @@ bool listed(const std::array<std::string_view, N>& list, std::string_view name) 
                      [&](std::string_view entry) { return boost::beast::iequals(entry, name); });
 }
 
-// True when `name` appears as a token of the Connection header (RFC 9110 §7.6.1).
-bool named_in_connection(const http::fields& fields, std::string_view name) {
-  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection; ++it) {
+// Calls `f(token)` for each token of the Connection header(s) (RFC 9110 §7.6.1) until it
+// returns true; returns whether one did.
+template <typename F>
+bool any_connection_token(const http::fields& fields, F f) {
+  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
+       ++it) {
     std::string_view value = it->value();
     while (!value.empty()) {
       auto comma = value.find(',');
       auto token = value.substr(0, comma);
       while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
       while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      if (boost::beast::iequals(token, name)) return true;
+      if (f(token)) return true;
       if (comma == std::string_view::npos) break;
       value.remove_prefix(comma + 1);
     }
   }
   return false;
 }
+
+// The headers a message's Connection header names, read once per message: they are hop-by-hop
+// too. Almost every message names at most "keep-alive" or "close", which are never field names.
+class ConnectionTokens {
+ public:
+  explicit ConnectionTokens(const http::fields& fields) : fields_(fields) {
+    any_connection_token(fields, [this](std::string_view token) {
+      if (token.empty() || boost::beast::iequals(token, "keep-alive") || boost::beast::iequals(token, "close")) {
+        return false;
+      }
+      if (count_ == tokens_.size()) {
+        overflow_ = true;
+        return true;
+      }
+      tokens_[count_++] = token;
+      return false;
+    });
+  }
+  bool names(std::string_view name) const {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (boost::beast::iequals(tokens_[i], name)) return true;
+    }
+    // Rare: more tokens than kept; read them all again.
+    return overflow_ && any_connection_token(fields_, [name](std::string_view t) { return boost::beast::iequals(t, name); });
+  }
+
+ private:
+  const http::fields& fields_;
+  std::array<std::string_view, 8> tokens_{};
+  std::size_t count_ = 0;
+  bool overflow_ = false;
+};
 
 bool is_sovgw_control(std::string_view name) {
   return name.size() >= 8 && boost::beast::iequals(name.substr(0, 8), "x-sovgw-");
@@ -70,10 +105,10 @@ bool is_sovgw_control(std::string_view name) {
 }  // namespace
 
 void copy_request_headers(const http::fields& from, http::fields& to) {
+  const ConnectionTokens connection(from);
   for (const auto& field : from) {
     std::string_view name = field.name_string();
-    if (listed(kHopByHop, name) || listed(kRequestDrop, name) || is_sovgw_control(name) ||
-        named_in_connection(from, name)) {
+    if (listed(kHopByHop, name) || listed(kRequestDrop, name) || is_sovgw_control(name) || connection.names(name)) {
       continue;
     }
     to.insert(field.name_string(), field.value());
@@ -81,9 +116,10 @@ void copy_request_headers(const http::fields& from, http::fields& to) {
 }
 
 void copy_response_headers(const http::fields& from, http::fields& to) {
+  const ConnectionTokens connection(from);
   for (const auto& field : from) {
     std::string_view name = field.name_string();
-    if (listed(kHopByHop, name) || listed(kResponseDrop, name) || named_in_connection(from, name)) continue;
+    if (listed(kHopByHop, name) || listed(kResponseDrop, name) || connection.names(name)) continue;
     to.insert(field.name_string(), field.value());
   }
 }
