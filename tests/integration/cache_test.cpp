@@ -42,6 +42,26 @@ std::string det_body(std::string_view content, bool stream = false, bool include
   return gwjson::serialize(o);
 }
 
+// A counter of GET /admin/cache (-1 when unreadable).
+std::int64_t cache_stat(HttpClient& http, const GatewayProcess& gw, std::string_view name) {
+  HttpResponse r = http.get(gw.admin_url("/admin/cache"));
+  gwjson::error_code ec;
+  gwjson::value v = gwjson::parse(r.body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains(name)) return -1;
+  return v.as_object().at(name).to_number<std::int64_t>();
+}
+
+// Stores are not awaited by the request: poll until `n` have been written.
+bool wait_for_stores(HttpClient& http, const GatewayProcess& gw, std::int64_t n,
+                     std::chrono::milliseconds timeout = 5000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (cache_stat(http, gw, "stores") < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
 // One fake ("local") behind model "chat", no health probes, the cache in the test's dir.
 struct World {
   TempDir dir;
@@ -61,22 +81,9 @@ struct World {
   SseStreamResult stream(const std::string& body, const HttpHeaders& headers = {}) {
     return http.stream(gw->url(kChat), body, headers);
   }
-  // A counter of GET /admin/cache (-1 when unreadable).
-  std::int64_t stat(std::string_view name) {
-    HttpResponse r = http.get(gw->admin_url("/admin/cache"));
-    gwjson::error_code ec;
-    gwjson::value v = gwjson::parse(r.body, ec);
-    if (ec || !v.is_object() || !v.as_object().contains(name)) return -1;
-    return v.as_object().at(name).to_number<std::int64_t>();
-  }
-  // Stores are not awaited by the request: poll until `n` have been written.
+  std::int64_t stat(std::string_view name) { return cache_stat(http, *gw, name); }
   bool wait_for_stores(std::int64_t n, std::chrono::milliseconds timeout = 5000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (stat("stores") < n) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-    return true;
+    return sovgw::testing::wait_for_stores(http, *gw, n, timeout);
   }
 
   std::string config;
@@ -259,6 +266,38 @@ TEST_CASE("cache: a stale answer is served when the only backend is dead") {
   CHECK(unknown.header("x-sovgw-cache") == "miss");
 }
 
+TEST_CASE("cache: in sovereign mode a foreign-only model is answered from the cache, fresh or stale") {
+  TempDir dir;
+  FakeUpstream foreign(dir, "foreign");
+  killswitch::KsConfig cfg;
+  cfg.backend("foreign", foreign.base_url(), true, kNoProbes).model("chat", {"foreign"});
+  GatewayProcess gw(dir, cfg.str() + "\n" + cache_section(dir, /*ttl_seconds=*/1, /*stale_seconds=*/600));
+  INFO("sovgw log:\n" << gw.log());
+  HttpClient http;
+  HttpResponse first = http.post_json(gw.url(kChat), det_body("exchange rate"));
+  REQUIRE(first.status == 200);
+  CHECK(first.header("x-sovgw-cache") == "miss");
+  REQUIRE(wait_for_stores(http, gw, 1));
+  REQUIRE(http.post_json(gw.admin_url("/admin/sovereign-mode"), R"({"enabled":true})").status == 200);
+
+  // No target may be tried now: a fresh answer is a hit, then (past the ttl) a stale one.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  HttpResponse r;
+  do {
+    r = http.post_json(gw.url(kChat), det_body("exchange rate"));
+    if (r.header("x-sovgw-cache") != "hit") break;
+    std::this_thread::sleep_for(20ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  CHECK(r.status == 200);
+  CHECK(r.header("x-sovgw-cache") == "stale");
+  CHECK(answer_text(r) == answer_text(first));
+  CHECK(chat_requests(foreign).size() == 1);
+  // Anything else is still refused as before.
+  HttpResponse other = http.post_json(gw.url(kChat), det_body("something else"));
+  CHECK(other.status == 503);
+  CHECK(other.header("x-sovgw-cache") == "miss");
+}
+
 TEST_CASE("cache: entries expire after ttl_seconds") {
   World w(/*ttl_seconds=*/1, /*stale_seconds=*/0);
   INFO("sovgw log:\n" << w.gw->log());
@@ -324,8 +363,11 @@ action = "pseudonymize"
     CHECK(answer_text(r) == "Hello from foreign: mail kim.minsu@example.co.kr please");
   }
   CHECK(chat_requests(foreign).size() == 2);
+  CHECK(cache_stat(http, gw, "stores") == 0);
   // The same model without PII is cached as usual.
   CHECK(http.post_json(gw.url(kChat), det_body("no pii")).header("x-sovgw-cache") == "miss");
+  CHECK(wait_for_stores(http, gw, 1));
+  CHECK(cache_stat(http, gw, "stores") == 1);  // only that one
 }
 
 TEST_CASE("cache: after kill -9 during a write-heavy run the cache opens and serves") {
