@@ -1,13 +1,16 @@
 #include "gateway/pipeline.hpp"
 
+#include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
 #include "backends/openai_chunk.hpp"
+#include "cache/sse_replay.hpp"
 #include "gateway/audit_sink.hpp"
 #include "gateway/access_log.hpp"
 #include "gateway/header_filter.hpp"
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
+#include "gateway/request_cache.hpp"
 
 namespace sovgw {
 
@@ -92,6 +95,7 @@ net::awaitable<bool> Pipeline::route(ClientRequest& request, Context& ctx) {
   for (const auto& route : kProxied) {
     if (target != route.path) continue;
     ctx.record.api = route.api;
+    ctx.proxied = true;
     if (!post) co_return co_await send_error(ctx, ErrorCode::kMethodNotAllowed, "Use POST for " + std::string(target) + ".");
     co_return co_await proxy(request, ctx, route.upstream_path, route.can_stream);
   }
@@ -150,6 +154,12 @@ net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backe
     ctx.record.input_tokens = usage.prompt_tokens;
     ctx.record.output_tokens = usage.completion_tokens;
   }
+  // The upstream's own body is kept, never one with restored values (such requests bypass the
+  // cache; the check is belt and braces).
+  if (ctx.cache && status == 200 && !(restore && !restore->empty())) {
+    const auto executor = co_await net::this_coro::executor;
+    ctx.cache->keep_buffered(executor, *body);
+  }
   // A pseudonymised request: the answer's placeholders become the original values again.
   response.body() = restore && !restore->empty() ? policy::restore(*body, *restore, /*json_escape=*/true) : std::move(*body);
   co_return co_await send_response(ctx, response);
@@ -161,6 +171,26 @@ net::awaitable<bool> Pipeline::send_held(Context& ctx, HeldResponse& held) {
   copy_upstream_headers(held.headers, response);
   response.set("x-sovgw-backend", held.backend);
   response.body() = std::move(held.body);
+  co_return co_await send_response(ctx, response);
+}
+
+net::awaitable<bool> Pipeline::send_cached(Context& ctx, const cache::CachedAnswer& answer, bool stream,
+                                           bool include_usage) {
+  ClientResponse response{http::status::ok, 11};
+  cache::ReplayOptions options;
+  options.include_usage = include_usage;
+  std::optional<std::string> sse;
+  if (stream) sse = cache::replay_sse(answer, options);
+  if (sse) {
+    response.set(http::field::content_type, "text/event-stream");
+    response.set(http::field::cache_control, "no-cache");
+    response.body() = std::move(*sse);
+  } else {
+    response.set(http::field::content_type, "application/json");
+    response.body() = cache::replay_json(answer, options);
+  }
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - answer.stored_at);
+  response.set(http::field::age, std::to_string(std::max<std::int64_t>(age.count(), 0)));
   co_return co_await send_response(ctx, response);
 }
 
@@ -206,6 +236,7 @@ net::awaitable<bool> Pipeline::send_error(Context& ctx, ErrorCode code, std::str
 net::awaitable<bool> Pipeline::send_response(Context& ctx, ClientResponse& response) {
   response.set("x-request-id", ctx.request_id);
   if (ctx.attempts > 0) response.set("x-sovgw-attempts", std::to_string(ctx.attempts));
+  if (ctx.proxied) response.set("x-sovgw-cache", ctx.record.cache_result);
   ctx.keep_alive = ctx.keep_alive && !worker_.shared().draining.load(std::memory_order_relaxed);
   response.keep_alive(ctx.keep_alive);
   response.prepare_payload();

@@ -6,6 +6,9 @@
 //   policy       → scan the body for PII once (RequestPolicy); before each target, the policy
 //                  decides what may go there: unchanged, redacted, pseudonymised or nothing
 //                  (403 when no target may receive it)
+//   cache        → with [cache] on: a fresh stored answer is replayed with no upstream call;
+//                  otherwise the answer is kept once sent, and a stale one stands in when every
+//                  target fails (RequestCache)
 //   choose       → the model's targets in order, minus those sovereign mode forbids and those
 //                  whose backend is open, cut off or busy (skipped at no cost)
 //   call         → each attempt classified (FailureClassifier) and recorded (BackendHealth);
@@ -13,7 +16,8 @@
 //                  budget; otherwise the next target (proxy_call.cpp)
 //   respond      → the upstream answer, buffered (JSON) or relayed event by event (SSE, which
 //                  commits to the client only at the first real content: StreamRelay)
-// Every response carries x-request-id, and x-sovgw-backend when a backend answered.
+// Every response carries x-request-id, and x-sovgw-backend when a backend answered; every
+// response of a proxied route carries x-sovgw-cache: hit|miss|stale|bypass.
 // One Pipeline per client connection, on that connection's worker thread.
 #pragma once
 
@@ -32,8 +36,13 @@
 #include "gateway/worker.hpp"
 #include "policy/redaction.hpp"
 
+namespace sovgw::cache {
+struct CachedAnswer;
+}
+
 namespace sovgw {
 
+class RequestCache;
 using ClientRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
 class Pipeline {
@@ -51,6 +60,8 @@ class Pipeline {
     bool keep_alive = true;
     std::chrono::steady_clock::time_point deadline;
     unsigned attempts = 0;  // upstream attempts made, for x-sovgw-attempts
+    bool proxied = false;   // a proxied API route: responses carry x-sovgw-cache
+    RequestCache* cache = nullptr;  // the request's cache stage, once decided
     RequestRecord record;   // what happened, reported once when the request ends
   };
 
@@ -74,6 +85,10 @@ class Pipeline {
   // Who is calling: with [[tenants]] configured, the gateway API key decides (401 otherwise).
   bool authenticate(const ClientRequest& request, Context& ctx) const;
   boost::asio::awaitable<bool> send_held(Context& ctx, HeldResponse& held);
+  // A stored answer (a hit, or stale after every target failed) replayed as the client asked:
+  // one SSE body or JSON. record.cache_result must already say which.
+  boost::asio::awaitable<bool> send_cached(Context& ctx, const cache::CachedAnswer& answer, bool stream,
+                                           bool include_usage);
   boost::asio::awaitable<bool> send_non_json_5xx(Context& ctx, unsigned status, const std::string& backend);
   static void copy_upstream_headers(const boost::beast::http::fields& from, ClientResponse& response);
   boost::asio::awaitable<bool> send_json(Context& ctx, unsigned status, std::string body);

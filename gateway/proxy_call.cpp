@@ -1,14 +1,16 @@
 // Pipeline::proxy: one client request sent to the model's targets until one answers. The order of
 // decisions, once, here:
-//   1. parse and select the model (400 / 404 before anything leaves the building);
+//   1. parse and select the model (400 / 404 before anything leaves the building); the policy
+//      scan; the cache stage (a fresh stored answer is replayed and nothing leaves);
 //   2. for each target in order: skip it at no cost if sovereign mode forbids its backend or its
 //      BackendHealth is open, cut off or busy;
 //   3. attempt; classify the outcome (FailureClassifier) and record it (BackendHealth);
 //   4. ok → relay; client_error → the provider's answer (or the next target when the model has
 //      fallback_on_client_error); server_error/overloaded → one jittered retry on the same backend
 //      within the retry budget, then the next target; network, cut_off, rate_limited → next target;
-//   5. nothing left: the last provider answer if there was one, else 502/504, or 503 when no
-//      target could even be tried.
+//   5. nothing left: 403 when the policy allowed no target; a stale stored answer if there is one;
+//      the last provider answer if there was one, else 502/504, or 503 when no target could even
+//      be tried.
 #include <random>
 
 #include <boost/asio/as_tuple.hpp>
@@ -24,6 +26,8 @@
 #include "gateway/openai_error.hpp"
 #include "gateway/pipeline.hpp"
 #include "gateway/policy_explain.hpp"
+#include "gateway/request_body.hpp"
+#include "gateway/request_cache.hpp"
 #include "gateway/request_policy.hpp"
 #include "gateway/stream_relay.hpp"
 
@@ -41,39 +45,6 @@ using namespace boost::asio::experimental::awaitable_operators;
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 1024 * 1024;  // an upstream error body we read to classify
-
-struct ParsedBody {
-  json::value value;  // always an object
-  std::string model;
-  bool stream = false;
-};
-
-Result<ParsedBody> parse_body(std::string_view body, bool can_stream, std::string& param) {
-  json::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec || !value.is_object()) {
-    return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
-                      "We could not parse the JSON body of your request. The body must be a JSON object.");
-  }
-  ParsedBody parsed{std::move(value), {}, false};
-  const json::object& object = parsed.value.as_object();
-  const json::value* model = object.if_contains("model");
-  if (!model || !model->is_string() || model->as_string().empty()) {
-    param = "model";
-    return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
-                      "You must provide a model parameter (a non-empty string).");
-  }
-  parsed.model = std::string(model->as_string());
-  if (const json::value* stream = object.if_contains("stream"); stream && !stream->is_null()) {
-    if (!stream->is_bool()) {
-      param = "stream";
-      return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
-                        "The stream parameter must be a boolean.");
-    }
-    parsed.stream = stream->as_bool() && can_stream;
-  }
-  return parsed;
-}
 
 // The request as it leaves for one backend: the client's headers minus credentials and
 // hop-by-hop ones, the backend's host and key, sovgw's request id.
@@ -107,27 +78,6 @@ std::vector<backends::HttpHeader> header_views(const http::fields& fields) {
 milliseconds retry_jitter() {
   thread_local std::minstd_rand rng{std::random_device{}()};
   return milliseconds(50 + rng() % 201);
-}
-
-std::string with_model(json::value& value, const std::string& model) {
-  value.as_object()["model"] = model;
-  return json::serialize(value);
-}
-
-// The original chat request plus the text already delivered as a final assistant message, which
-// the backend continues (vLLM needs to be told explicitly; llama.cpp and most templates do it).
-std::string continuation_body(json::value original, const std::string& model, const std::string& delivered,
-                              backends::Continuation how) {
-  json::object& body = original.as_object();
-  body["model"] = model;
-  json::value& messages = body["messages"];
-  if (!messages.is_array()) messages = json::array();
-  messages.as_array().push_back(json::object{{"role", "assistant"}, {"content", delivered}});
-  if (how == backends::Continuation::kVllm) {
-    body["continue_final_message"] = true;
-    body["add_generation_prompt"] = false;
-  }
-  return json::serialize(body);
 }
 
 net::awaitable<void> start_exchange(backends::ConnectionPool& pool, const backends::UpstreamRequest& up,
@@ -223,10 +173,25 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
   std::optional<policy::Decision> denial;  // the first target the policy refused, for the 403
   std::size_t policy_allowed = 0;          // targets the policy let this request reach
 
+  // Cache: after the policy (the key covers the request as it leaves), before any target.
+  RequestCache cached = RequestCache::decide(shared.cache.get(), cfg, *model, policy,
+                                             {.api_path = api_path,
+                                              .body = &parsed->value.as_object(),
+                                              .cache_header = request["x-sovgw-cache"],
+                                              .cache_control = request[http::field::cache_control],
+                                              .tenant = ctx.tenant,
+                                              .stream = parsed->stream});
+  co_await cached.look_up();
+  rec.cache_result = std::string(cached.result());
+  if (const auto* hit = cached.fresh()) co_return co_await send_cached(ctx, *hit, parsed->stream, cached.include_usage());
+  ctx.cache = &cached;
+
   std::optional<StreamRelay> relay;
   if (parsed->stream) {
     relay.emplace(client_, ctx.request_id, ctx.keep_alive);
     relay->observe_with(shared.metrics, worker_.index());
+    relay->capture_with(cached.capture());
+    relay->set_cache_result(rec.cache_result);
   }
   std::optional<HeldResponse> held;  // the latest provider error answer
   std::optional<Error> last_error;   // the latest transport failure
@@ -337,7 +302,12 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
         exchange->reset();
         note_stream(ctx, *relay);
         // (if, not switch: g++ 12 miscompiles co_await inside switch cases)
-        if (outcome.result == StreamRelay::Result::kCompleted) co_return co_await relay->finish();
+        if (outcome.result == StreamRelay::Result::kCompleted) {
+          const bool reusable = co_await relay->finish();
+          const auto executor = co_await net::this_coro::executor;
+          if (relay->capturing()) cached.keep_stream(executor);  // after the client has it all
+          co_return reusable;
+        }
         if (outcome.result == StreamRelay::Result::kClientGone) co_return false;
         result = outcome.error_body.empty()
                      ? shared.classifier.classify(outcome.error)
@@ -396,7 +366,6 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
         cause.code, "The stream broke after content was sent and no remaining target could complete it; the answer "
                     "is incomplete (" + cause.detail + ").");
   }
-  if (held) co_return co_await send_held(ctx, *held);
   if (policy_allowed == 0 && denial) {
     // Not one target may receive this request: refuse it, never fall through to a forbidden one.
     log_warn("request_id=" + ctx.request_id + " tenant=" + ctx.tenant + " model=" + model->name +
@@ -407,6 +376,15 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     co_return co_await send_error(ctx, denial->pii_types.empty() ? ErrorCode::kPolicyDenied : ErrorCode::kPiiEgressBlocked,
                                   denial_message(*denial, model->name, policy.scan_failed()));
   }
+  if (const auto* stale = cached.stale()) {
+    // Every target failed or none could be tried: a known answer beats an error.
+    log_warn("request_id=" + ctx.request_id + " model=" + model->name + " no target answered (" + failures +
+             "): serving a stale cached answer");
+    rec.cache_result = "stale";
+    cached.note_stale_served();
+    co_return co_await send_cached(ctx, *stale, parsed->stream, cached.include_usage());
+  }
+  if (held) co_return co_await send_held(ctx, *held);
   if (!tried_any && only_busy) {
     co_return co_await send_error(ctx, ErrorCode::kRateLimited,
                                   "Every target of model `" + model->name + "` is rate limited now (" + failures +

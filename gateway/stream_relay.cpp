@@ -10,6 +10,7 @@
 
 #include "backends/openai_chunk.hpp"
 #include "backends/sse_parser.hpp"
+#include "cache/stream_capture.hpp"
 #include "gateway/header_filter.hpp"
 #include "gateway/openai_error.hpp"
 
@@ -37,7 +38,7 @@ struct StreamRelay::Attempt {
   std::size_t backend_index;
   unsigned attempts;
   Clock::time_point progress_deadline;  // time to first token, then stall limit after each progress
-  std::vector<std::string> held;        // role-only chunks kept until the first content
+  std::vector<PendingEvent> held;       // role-only chunks kept until the first content
   bool finished = false;                // a finish_reason went by
 };
 
@@ -170,6 +171,7 @@ StreamRelay::EventAction StreamRelay::judge_progress(PendingEvent& event, const 
 
 void StreamRelay::begin_recovery(Mode mode) {
   mode_ = mode;
+  capture_ = nullptr;
   regen_target_ = delivered_.size();
   regen_offset_ = 0;
 }
@@ -212,14 +214,14 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
       if (action == EventAction::kFail) co_return fail(std::move(*failure), std::move(error_body));
       if (action == EventAction::kSkip) continue;
       if (action == EventAction::kHold) {
-        attempt.held.push_back(std::move(event.raw));
+        attempt.held.push_back(std::move(event));
         continue;
       }
       if (action == EventAction::kCommitAndForward) {
         const bool committed = co_await commit(attempt);
         if (!committed) co_return Outcome{Result::kClientGone, {}, {}};
       }
-      const bool sent = co_await forward(attempt, event.raw);
+      const bool sent = co_await forward(attempt, event.raw, event.has_data ? std::string_view(event.data) : "");
       if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
     }
   }
@@ -228,7 +230,7 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
   if (attempt.finished && committed_) {
     // The answer was complete (it carried a finish reason) but the body ended without [DONE]:
     // finalise now rather than after a timeout.
-    const bool sent = co_await forward(attempt, "data: [DONE]\n\n");
+    const bool sent = co_await forward(attempt, "data: [DONE]\n\n", "[DONE]");
     if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
     co_return Outcome{Result::kCompleted, {}, {}};
   }
@@ -247,6 +249,7 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   head.set("x-request-id", request_id_);
   head.set("x-sovgw-backend", attempt.backend.name);
   head.set("x-sovgw-attempts", std::to_string(attempt.attempts));
+  if (!cache_result_.empty()) head.set("x-sovgw-cache", cache_result_);
   head.keep_alive(keep_alive_);
   committed_ = true;
   first_content_at_ = Clock::now();
@@ -254,17 +257,21 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   const bool started = co_await client_.start_stream(head);
   if (!started) co_return false;
   for (std::size_t i = 0; i < attempt.held.size(); ++i) {
-    const bool sent = co_await client_.write_chunk(attempt.held[i]);
+    const bool sent = co_await client_.write_chunk(attempt.held[i].raw);
     if (!sent) co_return false;
+    if (capture_) capture_->on_event(attempt.held[i].data);
   }
   attempt.held.clear();
   co_return true;
 }
 
-net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw) {
+net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw, std::string_view data) {
   bytes_sent_ += raw.size();
   const bool sent = co_await client_.write_chunk(raw);
-  if (sent) co_return true;
+  if (sent) {
+    if (capture_ && !data.empty()) capture_->on_event(data);
+    co_return true;
+  }
   attempt.exchange.abort();  // the client is gone: stop the upstream generation now
   co_return false;
 }

@@ -5,6 +5,8 @@
 // are not progress: the time-to-first-token and stall limits keep running through them. Once
 // content has been sent, a failure ends the stream with an in-band error event and no [DONE],
 // never as a clean answer. A watcher aborts the upstream request as soon as the client hangs up.
+// With a StreamCapture (the response cache), every data event the client receives is fed to it,
+// as long as the stream is neither restored nor recovered.
 // One per streamed request, on its connection's worker thread.
 #pragma once
 
@@ -22,6 +24,10 @@
 #include "gateway/client_connection.hpp"
 #include "gateway/metrics.hpp"
 #include "policy/stream_restorer.hpp"
+
+namespace sovgw::cache {
+class StreamCapture;
+}
 
 namespace sovgw {
 
@@ -55,6 +61,13 @@ class StreamRelay {
     worker_ = worker;
   }
 
+  // The response cache's capture of the answer (null: none), and the x-sovgw-cache value the
+  // stream's head carries ("" for none).
+  void capture_with(cache::StreamCapture* capture) { capture_ = capture; }
+  void set_cache_result(std::string result) { cache_result_ = std::move(result); }
+  // Still capturing: no restoring and no recovery dropped the capture.
+  bool capturing() const { return capture_ != nullptr; }
+
   bool committed() const { return committed_; }
   // When the first content went to the client (the time-to-first-token mark).
   std::optional<std::chrono::steady_clock::time_point> first_content_at() const { return first_content_at_; }
@@ -64,9 +77,13 @@ class StreamRelay {
 
   // The next attempt's text is pseudonymised with `mapping` (null: sent as is): placeholders are
   // restored before the client sees them, holding back at most one placeholder's length.
+  // A restored stream is not captured: the client's text differs from what the upstream sent.
   void set_restorer(const policy::RedactionMapping* mapping) {
     restorer_.reset();
-    if (mapping && !mapping->empty()) restorer_.emplace(*mapping);
+    if (mapping && !mapping->empty()) {
+      restorer_.emplace(*mapping);
+      capture_ = nullptr;
+    }
   }
 
   // Mid-stream recovery. After kFailedAfterContent the next attempt either continues the answer
@@ -74,6 +91,7 @@ class StreamRelay {
   // stream's id, its role chunk dropped) or regenerates it (the already delivered prefix must
   // come back identical and is skipped; a divergence fails the attempt).
   enum class Mode { kFresh, kContinue, kRegenerate };
+  // A recovered stream is not captured (its events come from several answers).
   void begin_recovery(Mode mode);
   // False once the stream carried something a continuation cannot reproduce (tool calls,
   // several choices, reasoning).
@@ -97,7 +115,8 @@ class StreamRelay {
   boost::asio::awaitable<Outcome> pump_events(Attempt& attempt);
   Outcome fail(Error error, std::string body = {}) const;
   boost::asio::awaitable<bool> commit(Attempt& attempt);
-  boost::asio::awaitable<bool> forward(Attempt& attempt, std::string_view raw);
+  // `data`: the event's data, for the capture ("" for a comment).
+  boost::asio::awaitable<bool> forward(Attempt& attempt, std::string_view raw, std::string_view data);
 
   ClientConnection& client_;
   std::string request_id_;
@@ -106,6 +125,8 @@ class StreamRelay {
   Mode mode_ = Mode::kFresh;
   bool tainted_ = false;
   std::optional<policy::StreamRestorer> restorer_;  // this attempt's placeholder restorer
+  cache::StreamCapture* capture_ = nullptr;  // the response cache's, while the stream is capturable
+  std::string cache_result_;                 // x-sovgw-cache on the head
   std::optional<std::chrono::steady_clock::time_point> first_content_at_;
   std::optional<std::chrono::steady_clock::time_point> last_content_at_;
   Metrics* metrics_ = nullptr;

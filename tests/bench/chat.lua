@@ -4,7 +4,8 @@
 --   wrk -t1 -c64 -d10s --latency -s chat.lua http://127.0.0.1:PORT/v1/chat/completions
 --
 -- Environment: BENCH_MODEL (default fake-model), BENCH_STREAM=1 to ask for "stream": true,
--- BENCH_BODY_BYTES (default 1024). done() prints one machine-readable line for run.sh:
+-- BENCH_BODY_BYTES (default 1024), BENCH_CACHE=on|off to send x-sovgw-cache (a sovgw with [cache]
+-- on: "on" makes every request after the first a cache hit, "off" always goes upstream). done() prints one machine-readable line for run.sh:
 --   BENCH rps=... p50_us=... p99_us=... requests=... non2xx=... socket_errors=...
 
 local model = os.getenv("BENCH_MODEL") or "fake-model"
@@ -29,6 +30,7 @@ wrk.method = "POST"
 wrk.body = body_with(filler)
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer sk-bench"
+if os.getenv("BENCH_CACHE") then wrk.headers["x-sovgw-cache"] = os.getenv("BENCH_CACHE") end
 
 function done(summary, latency, requests)
   local e = summary.errors
