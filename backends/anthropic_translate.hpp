@@ -12,7 +12,10 @@
 // content parts; `max_completion_tokens` becomes `max_tokens` and a missing one gets the default;
 // temperature is clamped to Anthropic's [0, 1]; a string `stop` becomes an array; message `name`,
 // `n` = 1, `strict`, `response_format`, `logprobs`, `seed` and penalties are dropped; tool call
-// arguments are re-serialised compactly.
+// arguments are re-serialised compactly; a single text part becomes a plain string. The other way,
+// `top_k`, `cache_control`, tool_result `is_error` and thinking blocks are dropped, tool results
+// become `tool` messages ahead of the rest of their user turn, and a streamed request asks for
+// `stream_options.include_usage`.
 #pragma once
 
 #include <cstdint>

@@ -88,7 +88,9 @@ void OpenAiToAnthropicStream::on_choice(const json::object& choice, std::string&
   const auto* d = choice.if_contains("delta");
   if (d && d->is_object()) {
     const auto& delta = d->as_object();
-    if (const auto text = str(delta, "content"); !text.empty()) {
+    // A refusal is shown as text, as in the non-stream translation.
+    const auto text = str(delta, "content").empty() ? str(delta, "refusal") : str(delta, "content");
+    if (!text.empty()) {
       if (open_block_ < 0 || !open_is_text_) open_block({{"type", "text"}, {"text", ""}}, out);
       append_event("content_block_delta",
                    {{"type", "content_block_delta"},

@@ -263,6 +263,17 @@ TEST_CASE("anthropic: OpenAI stream ends without [DONE], with an in-band error, 
     CHECK(json::parse(events[0].data) ==
           json::parse(R"({"type":"error","error":{"type":"overloaded_error","message":"The server is overloaded"}})"));
   }
+  {  // a refusal streams as text and ends as a refusal
+    OpenAiToAnthropicStream t({.model = "claude-x", .id = ""});
+    std::string out;
+    REQUIRE(t.feed(R"({"id":"c","choices":[{"index":0,"delta":{"refusal":"I can't help with that."},"finish_reason":null}]})", out));
+    REQUIRE(t.feed(R"({"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"content_filter"}]})", out));
+    REQUIRE(t.feed("[DONE]", out));
+    const auto events = parse_sse(out);
+    REQUIRE(events.size() == 6);
+    CHECK(json::parse(events[2].data).at("delta").at("text") == "I can't help with that.");
+    CHECK(json::parse(events[4].data).at("delta").at("stop_reason") == "refusal");
+  }
   {  // cut before any finish_reason
     OpenAiToAnthropicStream t({.model = "claude-x", .id = ""});
     std::string out;
