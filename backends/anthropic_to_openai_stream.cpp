@@ -55,7 +55,7 @@ Status AnthropicToOpenAiStream::feed(std::string_view event, std::string_view da
   if (type == "content_block_start") return on_block_start(obj, out);
   if (type == "content_block_delta") return on_block_delta(obj, out);
   if (type == "message_delta") return on_message_delta(obj, out);
-  if (type == "message_stop") on_message_stop(out);
+  if (type == "message_stop" && !done_) on_message_stop(out);  // a repeated stop adds no second [DONE]
   if (type == "error") return on_error(obj);
   return Ok{};
 }

@@ -175,6 +175,7 @@ TEST_CASE("anthropic: a mid-stream Anthropic error event is a failure the caller
   std::string out;
   CHECK_FALSE(t.feed("message_start", "{not json", out));
   CHECK(t.feed("ping", R"({"type":"ping"})", out));
+  CHECK(t.feed("", R"({"type":"some_future_event","x":1})", out));  // unknown types are dropped
   CHECK(out.empty());
   CHECK_FALSE(t.finish());  // ended before message_stop: truncated
 }
