@@ -14,6 +14,7 @@
 
 #include "policy/audit_chain.hpp"
 #include "policy/audit_log.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -40,21 +41,13 @@ AuditRecord typical_record(std::uint64_t i) {
   return r;
 }
 
+// A store directory inside the shared test TempDir.
 class TempStore {
  public:
-  TempStore() {
-    std::string pattern = (fs::temp_directory_path() / "sovgw-audit-bench-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) std::abort();
-    path_ = pattern;
-  }
-  ~TempStore() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string store() const { return (path_ / "audit").string(); }
+  std::string store() const { return dir_.file("audit"); }
 
  private:
-  fs::path path_;
+  sovgw::testing::TempDir dir_{"sovgw-audit-bench"};
 };
 
 // Appends range(0) records, then flush(): one iteration = range(0) acknowledged records.

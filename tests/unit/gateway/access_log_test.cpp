@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gateway/request_record.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -81,14 +82,10 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
+// The shared test TempDir, with its path as an fs::path.
 struct TempDir {
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sovgw-access-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
+  sovgw::testing::TempDir dir{"sovgw-access"};
+  const fs::path path{dir.path()};
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gateway/config.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -41,26 +42,14 @@ sovgw::Config load_ok(std::string_view text) {
 }
 
 // A temporary directory removed with everything in it at the end of the test.
+// The shared test TempDir, seen through the fs::path interface these tests use.
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sovgw-config-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, std::string_view text) const {
-    fs::path file = path_ / name;
-    std::ofstream(file) << text;
-    return file;
-  }
+  fs::path path() const { return dir_.path(); }
+  fs::path write(const std::string& name, std::string_view text) const { return dir_.write(name, text); }
 
  private:
-  fs::path path_;
+  sovgw::testing::TempDir dir_{"sovgw-config"};
 };
 
 // A backend that is valid on its own, for tests about something else.

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "gateway/config.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -70,9 +71,8 @@ TEST_CASE("config: [access_log] goes to stderr by default, or to a file beside t
   CHECK(load_ok("[access_log]\npath = \"\"\n").access_log.path == "-");
   CHECK_FALSE(load_ok("[access_log]\nenabled = false\n").access_log.enabled);
 
-  std::string pattern = (fs::temp_directory_path() / "sovgw-accesslog-XXXXXX").string();
-  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-  const fs::path dir = pattern;
+  sovgw::testing::TempDir tmp("sovgw-accesslog");
+  const fs::path dir = tmp.path();
   fs::create_directory(dir / "logs");
   const fs::path file = dir / "sovgw.toml";
   std::ofstream(file) << "[access_log]\npath = \"logs/access.log\"\n";

@@ -19,6 +19,7 @@
 #include <boost/json.hpp>
 
 #include "policy/audit_reader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -97,21 +98,13 @@ class Writer {
   unsigned acks_ = 0;
 };
 
+// A store directory inside the shared test TempDir.
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sovgw-audit-crash-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string store() const { return (path_ / "audit").string(); }
+  std::string store() const { return dir_.file("audit"); }
 
  private:
-  fs::path path_;
+  sovgw::testing::TempDir dir_{"sovgw-audit-crash"};
 };
 
 // The request id of record `seq`, from an export of the whole store.

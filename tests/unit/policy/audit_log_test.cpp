@@ -22,6 +22,7 @@
 #include "policy/audit_chain.hpp"
 #include "policy/audit_log.hpp"
 #include "policy/audit_reader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -38,21 +39,13 @@ using Clock = std::chrono::system_clock;
 
 const Clock::time_point kEpoch = Clock::time_point(1735787045s);  // 2025-01-02T03:04:05Z
 
+// A store directory inside the shared test TempDir.
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sovgw-audit-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string store() const { return (path_ / "audit").string(); }
+  std::string store() const { return dir_.file("audit"); }
 
  private:
-  fs::path path_;
+  sovgw::testing::TempDir dir_{"sovgw-audit"};
 };
 
 AuditRecord make_record(unsigned i) {
