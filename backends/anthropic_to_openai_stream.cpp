@@ -84,6 +84,7 @@ Status AnthropicToOpenAiStream::on_message_start(const json::object& data, std::
   const auto* message = object_at(data, "message");
   if (!message) return malformed("message_start without a message");
   id_ = str(*message, "id");
+  if (options_.model.empty()) options_.model = str(*message, "model");
   if (const auto* usage = object_at(*message, "usage")) {
     input_tokens_ = prompt_tokens(*usage);
     output_tokens_ = count(*usage, "output_tokens");

@@ -27,7 +27,7 @@ namespace sovgw::backends {
 class AnthropicToOpenAiStream {
  public:
   struct Options {
-    std::string model;           // model name shown to the client
+    std::string model;           // model name shown to the client; "" → message_start's
     std::int64_t created = 0;    // Unix seconds for every chunk's "created"
     bool include_usage = false;  // the client's stream_options.include_usage
   };

@@ -42,11 +42,11 @@ Result<std::string> openai_request_to_anthropic(std::string_view body, const Ant
 // kInvalidRequest for server tools, document blocks and images inside tool results.
 Result<std::string> anthropic_request_to_openai(std::string_view body, std::string_view model);
 
-// Anthropic Message response → OpenAI `chat.completion` (model as given, `created` in Unix
+// Anthropic Message response → OpenAI `chat.completion` (model as given, "" for the message's own; `created` in Unix
 // seconds: injected so tests are deterministic). kUpstreamProtocol when the body is not a message.
 Result<std::string> anthropic_response_to_openai(std::string_view body, std::string_view model, std::int64_t created);
 
-// OpenAI `chat.completion` → Anthropic Message. kUpstreamProtocol when the body has no choice or
+// OpenAI `chat.completion` → Anthropic Message (model "" keeps the completion's). kUpstreamProtocol when the body has no choice or
 // a tool call's arguments are not a JSON object (Anthropic's `input` must be one).
 Result<std::string> openai_response_to_anthropic(std::string_view body, std::string_view model);
 

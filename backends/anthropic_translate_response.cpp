@@ -101,7 +101,7 @@ Result<std::string> anthropic_response_to_openai(std::string_view body, std::str
   json::object out{{"id", str(in, "id")},
                    {"object", "chat.completion"},
                    {"created", created},
-                   {"model", model},
+                   {"model", model.empty() ? str(in, "model") : model},
                    {"choices", json::array{std::move(choice)}}};
   const auto* usage = in.if_contains("usage");
   out["usage"] = openai_usage(usage && usage->is_object() ? usage->as_object() : json::object());
@@ -144,7 +144,7 @@ Result<std::string> openai_response_to_anthropic(std::string_view body, std::str
   json::object out{{"id", str(in, "id")},
                    {"type", "message"},
                    {"role", "assistant"},
-                   {"model", model},
+                   {"model", model.empty() ? str(in, "model") : model},
                    {"content", std::move(blocks)},
                    {"stop_reason", anthropic_stop_reason(str(choice, "finish_reason"))},
                    {"stop_sequence", nullptr},

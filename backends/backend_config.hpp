@@ -8,7 +8,10 @@
 
 namespace sovgw::backends {
 
-enum class Protocol { kOpenAi };
+// The wire protocol a backend speaks: OpenAI's HTTP API (chat/completions, completions,
+// embeddings; `Authorization: Bearer`), or Anthropic's Messages API (`/v1/messages` under a
+// base_url without /v1; `x-api-key` and `anthropic-version`), which serves chat only.
+enum class Protocol { kOpenAi, kAnthropic };
 
 // How a backend can continue an answer another backend began (mid-stream recovery): not at all
 // (sovgw regenerates there and skips the already delivered prefix, if it matches), by a trailing
@@ -34,7 +37,8 @@ struct BackendConfig {
   std::string jurisdiction; // ISO 3166-1 alpha-2, upper case
   bool local = false;       // on-premises: data never leaves the building
   std::string ca_file;      // PEM bundle to verify the server with; "" = system store
-  Continuation continuation = Continuation::kNone;
+  Continuation continuation = Continuation::kNone;  // anthropic: prefill unless configured
+  std::string anthropic_version = "2023-06-01";      // anthropic: the API version header sent
 
   // Timeouts, split as Pingora does. Defaults are chosen for LLM traffic.
   std::uint32_t connect_timeout_ms = 3000;          // TCP connect + TLS handshake
@@ -52,7 +56,7 @@ struct BackendConfig {
 
   // Active health check, off the request path: GET {base_url}{health_check_path}.
   bool health_check = true;
-  std::string health_check_path = "/models";
+  std::string health_check_path = "/models";  // anthropic: "/v1/models"
   std::uint32_t health_check_interval_ms = 5000;
   std::uint32_t health_check_timeout_ms = 2000;
 

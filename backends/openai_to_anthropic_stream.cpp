@@ -77,7 +77,7 @@ void OpenAiToAnthropicStream::start(const json::object& chunk, std::string& out)
                        {"type", "message"},
                        {"role", "assistant"},
                        {"content", json::array()},
-                       {"model", options_.model},
+                       {"model", options_.model.empty() ? std::string(str(chunk, "model")) : options_.model},
                        {"stop_reason", nullptr},
                        {"stop_sequence", nullptr},
                        {"usage", json::object{{"input_tokens", 0}, {"output_tokens", 0}}}};

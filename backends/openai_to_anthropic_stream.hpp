@@ -27,7 +27,7 @@ namespace sovgw::backends {
 class OpenAiToAnthropicStream {
  public:
   struct Options {
-    std::string model;  // model name shown to the client
+    std::string model;  // model name shown to the client; "" → the first chunk's
     std::string id;     // message id; "" → the first chunk's "id"
   };
 

@@ -65,6 +65,8 @@ struct ModelConfig {
   // Try the next target when a backend rejects the request itself (e.g. context length exceeded
   // and the next target has a larger context). Off: the provider's answer goes to the client.
   bool fallback_on_client_error = false;
+  // max_tokens sent to an Anthropic-protocol target when the client gave none (Anthropic requires it).
+  std::uint32_t default_max_tokens = 4096;
   // cache = true: answers are cacheable whatever the temperature; false: never cached;
   // unset: cached only when deterministic (see cache/cache_decision.hpp).
   std::optional<bool> cache;

@@ -38,6 +38,7 @@ constexpr Range kBodyBytes{1024, 1024LL * 1024 * 1024};   // 1 KiB .. 1 GiB
 constexpr Range kPoolConnections{1, 100'000};
 constexpr Range kIdlePoolConnections{0, 100'000};         // 0 = never reuse a connection
 constexpr Range kFailureThreshold{1, 1000};
+constexpr Range kMaxTokens{1, 1'000'000};                    // default_max_tokens
 
 constexpr std::string_view kJurisdictionRule =
     "must be a 2-letter upper-case ISO 3166-1 alpha-2 code";
@@ -171,16 +172,33 @@ void read_backend(TableReader& r, const fs::path& base_dir, backends::BackendCon
       r.problem("name", "must be letters, digits, '.', '_' or '-'", quote(*name));
     }
   }
-  if (auto protocol = r.string("protocol"); protocol && *protocol != "openai") {
-    r.problem("protocol", "must be \"openai\"", quote(*protocol));
+  if (auto protocol = r.string("protocol")) {
+    if (*protocol == "anthropic") {
+      b.protocol = backends::Protocol::kAnthropic;
+      b.health_check_path = "/v1/models";
+      b.continuation = backends::Continuation::kPrefill;  // Anthropic continues a trailing assistant turn
+    } else if (*protocol != "openai") {
+      r.problem("protocol", "must be \"openai\" or \"anthropic\"", quote(*protocol));
+    }
   }
   if (auto url = r.string("base_url", Need::kRequired)) {
     auto parsed = config_values::parse_upstream_url(*url);
-    if (parsed.url) {
+    if (!parsed.url) {
+      r.problem("base_url", parsed.what, parsed.shown);
+    } else if (b.protocol == backends::Protocol::kAnthropic && parsed.url->base_path.ends_with("/v1")) {
+      r.problem("base_url", "must not end in /v1 for protocol \"anthropic\" (sovgw adds /v1/messages)", quote(*url));
+    } else {
       b.base_url = *url;
       b.url = std::move(*parsed.url);
+    }
+  }
+  if (auto version = r.string("anthropic_version")) {
+    if (b.protocol != backends::Protocol::kAnthropic) {
+      r.problem("anthropic_version", "only applies to protocol \"anthropic\"", quote(*version));
+    } else if (version->empty() || version->find_first_of(" \r\n\t") != std::string::npos) {
+      r.problem("anthropic_version", "must be a version such as \"2023-06-01\"", quote(*version));
     } else {
-      r.problem("base_url", parsed.what, parsed.shown);
+      b.anthropic_version = *version;
     }
   }
   read_api_key_env(r, b.api_key_env);
@@ -189,6 +207,8 @@ void read_backend(TableReader& r, const fs::path& base_dir, backends::BackendCon
       b.continuation = backends::Continuation::kNone;
     } else if (*continuation == "prefill") {
       b.continuation = backends::Continuation::kPrefill;
+    } else if (*continuation == "vllm" && b.protocol == backends::Protocol::kAnthropic) {
+      r.problem("continuation", "\"vllm\" is for OpenAI-protocol vLLM servers; use \"prefill\" or \"none\"", quote(*continuation));
     } else if (*continuation == "vllm") {
       b.continuation = backends::Continuation::kVllm;
     } else {
@@ -254,6 +274,7 @@ ModelConfig read_model(TableReader& r, const BackendNames& names) {
     model.name = *name;
   }
   r.boolean("fallback_on_client_error", model.fallback_on_client_error);
+  r.integer("default_max_tokens", kMaxTokens, model.default_max_tokens);
   read_model_cache(r, model.cache);
   if (auto targets = r.tables("targets", Need::kRequired)) {
     if (targets->empty()) r.problem("targets", "must list at least one target", "[]");

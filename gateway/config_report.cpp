@@ -54,7 +54,8 @@ json::object gateway_json(const GatewayConfig& g) {
 
 json::object backend_json(const backends::BackendConfig& b, bool key_set) {
   return {{"name", b.name},
-          {"protocol", "openai"},
+          {"protocol", b.protocol == backends::Protocol::kAnthropic ? "anthropic" : "openai"},
+          {"anthropic_version", b.protocol == backends::Protocol::kAnthropic ? json::value(b.anthropic_version) : json::value(nullptr)},
           {"base_url", b.base_url},
           {"api_key_env", b.api_key_env},
           {"api_key_set", key_set},
@@ -117,7 +118,8 @@ std::string effective_config_json(const Config& config, const std::vector<std::s
     json::array targets;
     for (const auto& t : m.targets) targets.push_back(json::object{{"backend", t.backend}, {"model", t.model}});
     json::object model{{"name", m.name}, {"targets", std::move(targets)},
-                       {"fallback_on_client_error", m.fallback_on_client_error}};
+                       {"fallback_on_client_error", m.fallback_on_client_error},
+                       {"default_max_tokens", m.default_max_tokens}};
     model["cache"] = m.cache ? json::value(*m.cache) : json::value(nullptr);
     models.push_back(std::move(model));
   }

@@ -30,7 +30,13 @@ net::awaitable<backends::Classification> probe_once(SharedState& shared, HealthP
   backends::UpstreamRequest request{http::verb::get, b.url.base_path + b.health_check_path, 11};
   request.set(http::field::host, b.url.host_header);
   request.set(http::field::user_agent, "sovgw-health-check");
-  if (const auto& key = shared.api_keys[index]; !key.empty()) request.set(http::field::authorization, "Bearer " + key);
+  const auto& key = shared.api_keys[index];
+  if (b.protocol == backends::Protocol::kAnthropic) {
+    if (!key.empty()) request.set("x-api-key", key);
+    request.set("anthropic-version", b.anthropic_version);
+  } else if (!key.empty()) {
+    request.set(http::field::authorization, "Bearer " + key);
+  }
   request.keep_alive(false);
   backends::ExchangeTimeouts timeouts;
   timeouts.first_byte = milliseconds(b.health_check_timeout_ms);

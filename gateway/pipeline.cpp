@@ -10,6 +10,7 @@
 #include "gateway/header_filter.hpp"
 #include "gateway/log.hpp"
 #include "gateway/openai_error.hpp"
+#include "gateway/protocol_bridge.hpp"
 #include "gateway/request_cache.hpp"
 
 namespace sovgw {
@@ -85,11 +86,14 @@ net::awaitable<bool> Pipeline::route(ClientRequest& request, Context& ctx) {
       {"/v1/chat/completions", "/chat/completions", true, "chat"},
       {"/v1/completions", "/completions", true, "completions"},
       {"/v1/embeddings", "/embeddings", false, "embeddings"},
+      {"/v1/messages", "/messages", true, "messages"},
   };
   const bool api = target.starts_with("/v1/");
+  if (target == "/v1/messages") ctx.client_protocol = backends::Protocol::kAnthropic;
   if (api && !authenticate(request, ctx)) {
     co_return co_await send_error(ctx, ErrorCode::kUnauthorized,
-                                  "Incorrect or missing API key. Send your sovgw API key as 'Authorization: Bearer KEY'.");
+                                  "Incorrect or missing API key. Send your sovgw API key as 'Authorization: Bearer KEY' "
+                                  "(or 'x-api-key: KEY').");
   }
   ctx.record.api = "other";
   for (const auto& route : kProxied) {
@@ -113,9 +117,16 @@ net::awaitable<bool> Pipeline::route(ClientRequest& request, Context& ctx) {
 bool Pipeline::authenticate(const ClientRequest& request, Context& ctx) const {
   const auto& shared = worker_.shared();
   if (worker_.config().tenants.empty()) return true;
+  // OpenAI SDKs send `Authorization: Bearer KEY`, Anthropic SDKs `x-api-key: KEY`.
   std::string_view auth = request[http::field::authorization];
-  if (auth.size() < 8 || !boost::beast::iequals(auth.substr(0, 7), "bearer ")) return false;
-  auth.remove_prefix(7);
+  if (auth.empty()) {
+    auth = request["x-api-key"];
+  } else if (auth.size() >= 8 && boost::beast::iequals(auth.substr(0, 7), "bearer ")) {
+    auth.remove_prefix(7);
+  } else {
+    return false;
+  }
+  if (auth.empty()) return false;
   const auto it = shared.tenant_keys.find(std::string(auth));
   if (it == shared.tenant_keys.end()) return false;
   ctx.tenant_config = &worker_.config().tenants[it->second];
@@ -135,29 +146,39 @@ net::awaitable<bool> Pipeline::get_model(Context& ctx, std::string_view id) {
 }
 
 net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backends::UpstreamExchange> exchange,
-                                             const std::string& backend, const policy::RedactionMapping* restore) {
+                                             const backends::BackendConfig& backend,
+                                             const policy::RedactionMapping* restore) {
   const auto read_start = Clock::now();
   auto body = co_await exchange->read_body(worker_.config().gateway.max_response_bytes);
   ctx.record.upstream_duration += Clock::now() - read_start;
-  if (!body) co_return co_await send_error(ctx, body.error().code, body.error().detail, std::nullopt, &backend);
+  if (!body) co_return co_await send_error(ctx, body.error().code, body.error().detail, std::nullopt, &backend.name);
   // The client's response takes the upstream headers directly (no intermediate copy); the
   // connection goes back to the pool before the client is written to.
   ClientResponse response{static_cast<http::status>(exchange->status()), 11};
-  const bool html_5xx = exchange->status() >= 500 && !looks_like_json(*body);
-  if (!html_5xx) copy_upstream_headers(exchange->headers(), response);
+  copy_upstream_headers(exchange->headers(), response);
   const unsigned status = exchange->status();
   exchange.reset();
-  if (html_5xx) co_return co_await send_non_json_5xx(ctx, status, backend);
-  response.set("x-sovgw-backend", backend);
-  if (status < 300) {
-    const auto usage = backends::find_usage(*body);
-    ctx.record.input_tokens = usage.prompt_tokens;
-    ctx.record.output_tokens = usage.completion_tokens;
-  }
-  // The upstream's own body is kept, never one with restored values (such requests bypass the
-  // cache; the check is belt and braces).
-  if (ctx.cache && status == 200 && !(restore && !restore->empty())) {
-    const auto executor = co_await net::this_coro::executor;
+  response.set("x-sovgw-backend", backend.name);
+  const auto usage = backends::find_usage(*body);
+  ctx.record.input_tokens = usage.prompt_tokens;
+  ctx.record.output_tokens = usage.completion_tokens;
+  // The cache keeps the upstream's own answer (in OpenAI's form), never one with restored values
+  // (such requests bypass the cache; the check is belt and braces).
+  const bool keep = ctx.cache && ctx.cache->storing() && status == 200 && !(restore && !restore->empty());
+  const bool translate = ctx.client_protocol != backend.protocol;
+  const auto executor = co_await net::this_coro::executor;
+  if (translate || (keep && backend.protocol != backends::Protocol::kOpenAi)) {
+    auto openai = answer_as_openai(backend.protocol, translate ? std::move(*body) : *body, "");
+    if (openai && keep) ctx.cache->keep_buffered(executor, *openai);
+    if (openai && translate) openai = answer_for_client(ctx.client_protocol, std::move(*openai), "");
+    if (!openai) {
+      co_return co_await send_error(ctx, ErrorCode::kUpstreamProtocol,
+                                    "Backend " + backend.name + " answered with a body sovgw could not translate (" +
+                                        openai.error().detail + ").",
+                                    std::nullopt, &backend.name);
+    }
+    if (translate) *body = std::move(*openai);
+  } else if (keep) {
     ctx.cache->keep_buffered(executor, *body);
   }
   // A pseudonymised request: the answer's placeholders become the original values again.
@@ -167,10 +188,12 @@ net::awaitable<bool> Pipeline::send_buffered(Context& ctx, std::unique_ptr<backe
 
 net::awaitable<bool> Pipeline::send_held(Context& ctx, HeldResponse& held) {
   if (held.status >= 500 && !looks_like_json(held.body)) co_return co_await send_non_json_5xx(ctx, held.status, held.backend);
-  ClientResponse response{static_cast<http::status>(held.status), 11};
+  // The provider's own words, in the client's protocol's error shape.
+  auto answer = error_for_client(ctx.client_protocol, held.protocol, held.status, std::move(held.body));
+  ClientResponse response{static_cast<http::status>(answer.status), 11};
   copy_upstream_headers(held.headers, response);
   response.set("x-sovgw-backend", held.backend);
-  response.body() = std::move(held.body);
+  response.body() = std::move(answer.body);
   co_return co_await send_response(ctx, response);
 }
 
@@ -184,10 +207,12 @@ net::awaitable<bool> Pipeline::send_cached(Context& ctx, const cache::CachedAnsw
   if (sse) {
     response.set(http::field::content_type, "text/event-stream");
     response.set(http::field::cache_control, "no-cache");
-    response.body() = std::move(*sse);
+    response.body() = ctx.client_protocol == backends::Protocol::kAnthropic ? sse_for_anthropic(*sse) : std::move(*sse);
   } else {
     response.set(http::field::content_type, "application/json");
-    response.body() = cache::replay_json(answer, options);
+    auto body = answer_for_client(ctx.client_protocol, cache::replay_json(answer, options), "");
+    if (!body) co_return co_await send_error(ctx, ErrorCode::kInternal, "A cached answer could not be translated.");
+    response.body() = std::move(*body);
   }
   const auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - answer.stored_at);
   response.set(http::field::age, std::to_string(std::max<std::int64_t>(age.count(), 0)));
@@ -227,7 +252,7 @@ net::awaitable<bool> Pipeline::send_error(Context& ctx, ErrorCode code, std::str
   ClientResponse response{static_cast<http::status>(error.status), 11};
   response.set(http::field::content_type, "application/json");
   if (backend) response.set("x-sovgw-backend", *backend);
-  response.body() = std::move(error.body);
+  response.body() = own_error_for_client(ctx.client_protocol, error.status, std::move(error.body));
   co_return co_await send_response(ctx, response);
 }
 

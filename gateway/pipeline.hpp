@@ -1,5 +1,5 @@
 // Pipeline: what happens to one client request, top to bottom, in the order of handle():
-//   route        → which API (chat, completions, embeddings, models) or 404/405
+//   route        → which API (chat, completions, embeddings, Anthropic messages, models) or 404/405
 //   authenticate → with [[tenants]] configured, the gateway API key names the tenant (401 otherwise)
 //   parse        → the JSON body must be an object with a string "model" (400 otherwise)
 //   select model → the [[models]] entry, or 404 model_not_found
@@ -16,6 +16,9 @@
 //                  budget; otherwise the next target (proxy_call.cpp)
 //   respond      → the upstream answer, buffered (JSON) or relayed event by event (SSE, which
 //                  commits to the client only at the first real content: StreamRelay)
+// A client and a backend that speak different protocols (OpenAI, Anthropic Messages) are
+// translated per target, request and answer and errors alike (ProtocolBridge); sovgw's own errors
+// reach an Anthropic client in Anthropic's shape.
 // Every response carries x-request-id, and x-sovgw-backend when a backend answered; every
 // response of a proxied route carries x-sovgw-cache: hit|miss|stale|bypass.
 // One Pipeline per client connection, on that connection's worker thread.
@@ -61,6 +64,7 @@ class Pipeline {
     std::chrono::steady_clock::time_point deadline;
     unsigned attempts = 0;  // upstream attempts made, for x-sovgw-attempts
     bool proxied = false;   // a proxied API route: responses carry x-sovgw-cache
+    backends::Protocol client_protocol = backends::Protocol::kOpenAi;  // /v1/messages: Anthropic
     RequestCache* cache = nullptr;  // the request's cache stage, once decided
     RequestRecord record;   // what happened, reported once when the request ends
   };
@@ -73,14 +77,17 @@ class Pipeline {
     boost::beast::http::fields headers;
     std::string body;
     std::string backend;
+    backends::Protocol protocol = backends::Protocol::kOpenAi;  // the body's shape
   };
 
   boost::asio::awaitable<bool> route(ClientRequest& request, Context& ctx);
   // The one place a finished request is reported (metrics, access log, audit), on every path.
   void report(Context& ctx);
   boost::asio::awaitable<bool> proxy(ClientRequest& request, Context& ctx, std::string_view api_path, bool can_stream);
+  // A 2xx JSON answer: translated to the client's protocol where the backend's differs,
+  // pseudonyms restored, kept by the cache in OpenAI's form.
   boost::asio::awaitable<bool> send_buffered(Context& ctx, std::unique_ptr<backends::UpstreamExchange> exchange,
-                                             const std::string& backend,
+                                             const backends::BackendConfig& backend,
                                              const policy::RedactionMapping* restore = nullptr);
   // Who is calling: with [[tenants]] configured, the gateway API key decides (401 otherwise).
   bool authenticate(const ClientRequest& request, Context& ctx) const;

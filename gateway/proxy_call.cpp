@@ -26,6 +26,7 @@
 #include "gateway/openai_error.hpp"
 #include "gateway/pipeline.hpp"
 #include "gateway/policy_explain.hpp"
+#include "gateway/protocol_bridge.hpp"
 #include "gateway/request_body.hpp"
 #include "gateway/request_cache.hpp"
 #include "gateway/request_policy.hpp"
@@ -48,14 +49,28 @@ constexpr std::size_t kMaxErrorBody = 1024 * 1024;  // an upstream error body we
 
 // The request as it leaves for one backend: the client's headers minus credentials and
 // hop-by-hop ones, the backend's host and key, sovgw's request id.
+// An Anthropic backend gets its key as x-api-key, and the API version the client asked for when
+// the client speaks Anthropic too (else the backend's configured one); anthropic-* headers of an
+// Anthropic client mean nothing to an OpenAI backend.
 backends::UpstreamRequest build_upstream_request(const ClientRequest& request, const backends::BackendConfig& backend,
-                                                 const std::string& api_key, std::string_view api_path,
-                                                 std::string body, const std::string& request_id) {
-  backends::UpstreamRequest up{http::verb::post, backend.url.base_path + std::string(api_path), 11};
+                                                 const std::string& api_key, const std::string& path,
+                                                 std::string body, const std::string& request_id,
+                                                 Protocol client) {
+  backends::UpstreamRequest up{http::verb::post, path, 11};
   copy_request_headers(request.base(), up.base());
   up.set(http::field::host, backend.url.host_header);
   up.set(http::field::content_type, "application/json");
-  if (!api_key.empty()) up.set(http::field::authorization, "Bearer " + api_key);
+  if (backend.protocol == Protocol::kAnthropic) {
+    if (!api_key.empty()) up.set("x-api-key", api_key);
+    if (client != Protocol::kAnthropic || request["anthropic-version"].empty()) {
+      up.set("anthropic-version", backend.anthropic_version);
+    }
+    if (client != Protocol::kAnthropic) up.erase("anthropic-beta");
+  } else {
+    if (!api_key.empty()) up.set(http::field::authorization, "Bearer " + api_key);
+    up.erase("anthropic-version");
+    up.erase("anthropic-beta");
+  }
   up.set("x-request-id", request_id);
   up.keep_alive(true);
   up.body() = std::move(body);
@@ -96,6 +111,13 @@ net::awaitable<void> cancel_on_hangup(ClientConnection& client, backends::Upstre
 }
 
 const Classification kOkResult{FailureClass::kOk, "ok", std::nullopt, false, false};
+
+// stream_options.include_usage of an OpenAI request.
+bool wants_usage(const json::value& body) {
+  const auto* options = body.as_object().if_contains("stream_options");
+  const auto* usage = options && options->is_object() ? options->as_object().if_contains("include_usage") : nullptr;
+  return usage && usage->is_bool() && usage->as_bool();
+}
 
 }  // namespace
 
@@ -189,6 +211,8 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
   std::optional<StreamRelay> relay;
   if (parsed->stream) {
     relay.emplace(client_, ctx.request_id, ctx.keep_alive);
+    if (ctx.client_protocol == Protocol::kAnthropic) relay->translate_for_client("");
+    relay->set_client_usage(wants_usage(parsed->value));
     relay->observe_with(shared.metrics, worker_.index());
     relay->capture_with(cached.capture());
     relay->set_cache_result(rec.cache_result);
@@ -204,8 +228,15 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
   bool tried_any = false;
   bool only_busy = true;  // every target skipped so far was rate limited (→ 429, not 503)
 
+  std::optional<Error> untranslatable;  // a request some target's protocol cannot express
   for (const TargetConfig& target : model->targets) {
     const backends::BackendConfig& backend = cfg.backends[target.backend_index];
+    const std::string path = upstream_path(backend, api_path);
+    if (path.empty()) {
+      note(backend.name, "speaks the Anthropic Messages API, which has no " + std::string(api_path));
+      only_busy = false;
+      continue;
+    }
     const bool recovering = relay && relay->committed();
     if (recovering) policy.add_output_text(relay->delivered());  // the answer so far may carry PII too
     const policy::Decision decision = policy.decide(backend);
@@ -226,6 +257,42 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
       note(backend.name, "foreign, skipped in sovereign mode");
       continue;
     }
+    Result<std::string> body = std::string();
+    if (recovering) {
+      // Mid-stream recovery: content already reached the client from another backend.
+      if (!relay->recoverable()) break;
+      const bool cont = backend.continuation != backends::Continuation::kNone &&
+                        (api_path == "/chat/completions" || api_path == "/messages");
+      std::string delivered;
+      auto base = policy.continuation_base(decision, parsed->value, relay->delivered(), delivered);
+      if (!base) {
+        note(backend.name, "the delivered text could not be scanned for this target");
+        continue;
+      }
+      relay->begin_recovery(cont ? StreamRelay::Mode::kContinue : StreamRelay::Mode::kRegenerate);
+      body = cont ? continuation_for_backend(ctx.client_protocol, backend, std::move(*base), target.model, delivered,
+                                             model->default_max_tokens)
+                  : body_for_backend(ctx.client_protocol, backend, *base, target.model, model->default_max_tokens);
+    } else if (RequestPolicy::rewrites(decision)) {
+      body = policy.redacted_body(decision, parsed->value, target.model);
+      if (ctx.client_protocol != Protocol::kOpenAi || backend.protocol != Protocol::kOpenAi) {
+        json::value redacted = json::parse(*body);
+        body = body_for_backend(ctx.client_protocol, backend, redacted, target.model, model->default_max_tokens);
+      }
+    } else if (target.model == parsed->model && ctx.client_protocol == backend.protocol &&
+               (backend.protocol == Protocol::kOpenAi || parsed->value.as_object().contains("max_tokens"))) {
+      body = request.body();  // forwarded untouched
+    } else {
+      body = body_for_backend(ctx.client_protocol, backend, parsed->value, target.model, model->default_max_tokens);
+    }
+    if (!body) {
+      // This target's protocol cannot carry the request (e.g. n > 1 for Anthropic).
+      note(backend.name, body.error().detail);
+      if (!untranslatable) untranslatable = body.error();
+      rec.targets.back().action = "skipped";
+      only_busy = false;
+      continue;
+    }
     backends::BackendHealth& health = *shared.health[target.backend_index];
     const auto admission = health.admit(Clock::now());
     if (!admission.allowed) {
@@ -242,30 +309,8 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     rec.policy_action = std::string(policy::to_string(decision.action));
     rec.policy_rule = decision.rule;
 
-    std::string body;
-    if (recovering) {
-      // Mid-stream recovery: content already reached the client from another backend.
-      if (!relay->recoverable()) break;
-      const bool chat = api_path == "/chat/completions";
-      const bool cont = chat && backend.continuation != backends::Continuation::kNone;
-      std::string delivered;
-      auto base = policy.continuation_base(decision, parsed->value, relay->delivered(), delivered);
-      if (!base) {
-        note(backend.name, "the delivered text could not be scanned for this target");
-        continue;
-      }
-      relay->begin_recovery(cont ? StreamRelay::Mode::kContinue : StreamRelay::Mode::kRegenerate);
-      body = cont ? continuation_body(std::move(*base), target.model, delivered, backend.continuation)
-                  : with_model(*base, target.model);
-    } else if (RequestPolicy::rewrites(decision)) {
-      body = policy.redacted_body(decision, parsed->value, target.model);
-    } else if (target.model == parsed->model) {
-      body = request.body();  // forwarded untouched
-    } else {
-      body = with_model(parsed->value, target.model);
-    }
-    const auto up = build_upstream_request(request, backend, shared.api_keys[target.backend_index], api_path,
-                                           std::move(body), ctx.request_id);
+    const auto up = build_upstream_request(request, backend, shared.api_keys[target.backend_index], path,
+                                           std::move(*body), ctx.request_id, ctx.client_protocol);
     backends::ExchangeTimeouts timeouts;
     timeouts.first_byte =
         milliseconds(parsed->stream ? backend.stream_first_byte_timeout_ms : backend.first_byte_timeout_ms);
@@ -289,9 +334,9 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
       } else if (const unsigned status = (*exchange)->status(); status >= 200 && status < 300) {
         health.record(kOkResult, Clock::now(), admission.is_probe);
         rec.attempts.push_back(AttemptRecord{backend.name, "ok", "ok"});
-        if (!relay) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name, restore);
+        if (!relay) co_return co_await send_buffered(ctx, std::move(*exchange), backend, restore);
         if (!is_event_stream((*exchange)->headers())) {
-          if (!relay->committed()) co_return co_await send_buffered(ctx, std::move(*exchange), backend.name, restore);
+          if (!relay->committed()) co_return co_await send_buffered(ctx, std::move(*exchange), backend, restore);
           note(backend.name, "answered a recovery attempt without a stream");
           break;  // a JSON answer cannot be spliced into a stream already begun
         }
@@ -331,7 +376,7 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
         } else {
           const auto views = header_views((*exchange)->headers());
           result = shared.classifier.classify(status, views, *error_body, std::chrono::system_clock::now());
-          held = HeldResponse{status, (*exchange)->headers(), std::move(*error_body), backend.name};
+          held = HeldResponse{status, (*exchange)->headers(), std::move(*error_body), backend.name, backend.protocol};
           note(backend.name, "HTTP " + std::to_string(status) + " (" + result.reason + ")");
         }
       }
@@ -385,6 +430,10 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     co_return co_await send_cached(ctx, *stale, parsed->stream, cached.include_usage());
   }
   if (held) co_return co_await send_held(ctx, *held);
+  if (!tried_any && untranslatable) {
+    co_return co_await send_error(ctx, ErrorCode::kInvalidRequest,
+                                  "No target of model `" + model->name + "` can take this request: " + failures + ".");
+  }
   if (!tried_any && only_busy) {
     co_return co_await send_error(ctx, ErrorCode::kRateLimited,
                                   "Every target of model `" + model->name + "` is rate limited now (" + failures +

@@ -67,6 +67,8 @@ class RequestCache {
   // After a streamed answer completed: keeps it when the capture is complete.
   void keep_stream(const boost::asio::any_io_executor& executor);
   // A 200 non-stream upstream body (never one with restored values): keeps it when storable.
+  // The answer will be kept once sent (worth putting it in OpenAI's form for the store).
+  bool storing() const { return cache_ && key_ && decision_.store; }
   void keep_buffered(const boost::asio::any_io_executor& executor, std::string_view upstream_body);
 
  private:

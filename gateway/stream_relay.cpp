@@ -13,6 +13,7 @@
 #include "cache/stream_capture.hpp"
 #include "gateway/header_filter.hpp"
 #include "gateway/openai_error.hpp"
+#include "gateway/protocol_bridge.hpp"
 
 namespace sovgw {
 
@@ -27,6 +28,11 @@ struct StreamRelay::PendingEvent {
   std::string raw;
   std::string data;
   bool has_data;
+  // A rewritten chunk (`data: {...}\n\n` from rewrite_chunk) replaces both bytes and data.
+  void rewrite(std::string chunk) {
+    data = chunk.size() >= 8 ? chunk.substr(6, chunk.size() - 8) : std::string();
+    raw = std::move(chunk);
+  }
 };
 
 struct StreamRelay::Attempt {
@@ -40,6 +46,7 @@ struct StreamRelay::Attempt {
   Clock::time_point progress_deadline;  // time to first token, then stall limit after each progress
   std::vector<PendingEvent> held;       // role-only chunks kept until the first content
   bool finished = false;                // a finish_reason went by
+  std::optional<backends::AnthropicToOpenAiStream> from_anthropic;  // an Anthropic backend's events
 };
 
 namespace {
@@ -73,6 +80,13 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::relay(UpstreamExchange& exchan
   // Every attempt, a recovery too, must bring its first token within the backend's limit.
   Attempt attempt(exchange, backend, backend_index, attempts,
                   Clock::now() + milliseconds(backend.time_to_first_token_ms));
+  if (backend.protocol == backends::Protocol::kAnthropic) {
+    const auto created = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+    // The usage chunk is made only when someone downstream reads it; the counts are kept anyway.
+    attempt.from_anthropic.emplace(backends::AnthropicToOpenAiStream::Options{
+        .model = {}, .created = created, .include_usage = client_usage_ || to_anthropic_.has_value()});
+  }
   using namespace net::experimental::awaitable_operators;
   Outcome outcome;
   co_await (pump(attempt, outcome) || watch_client(client_, exchange));
@@ -104,7 +118,7 @@ StreamRelay::EventAction StreamRelay::judge(PendingEvent& event, Attempt& attemp
       if (!committed_) return EventAction::kHold;
       if (mode_ == Mode::kFresh) return EventAction::kForward;
       if (!info.usage) return EventAction::kSkip;  // the continuation's own role chunk
-      event.raw = backends::rewrite_chunk(event.data, stream_id_);
+      event.rewrite(backends::rewrite_chunk(event.data, stream_id_));
       return EventAction::kForward;
     case ChunkKind::kProgress: {
       const auto now = Clock::now();
@@ -140,12 +154,12 @@ StreamRelay::EventAction StreamRelay::judge_progress(PendingEvent& event, const 
   if (mode_ == Mode::kFresh) {
     delivered_ += *content;
     if (stream_id_.empty()) stream_id_ = backends::chunk_id(event.data);
-    if (restoring) event.raw = backends::rewrite_chunk(event.data, {}, content);
+    if (restoring) event.rewrite(backends::rewrite_chunk(event.data, {}, content));
     return committed_ ? EventAction::kForward : EventAction::kCommitAndForward;
   }
   if (mode_ == Mode::kContinue) {
     delivered_ += *content;
-    event.raw = backends::rewrite_chunk(event.data, stream_id_, restoring ? content : nullptr);
+    event.rewrite(backends::rewrite_chunk(event.data, stream_id_, restoring ? content : nullptr));
     return EventAction::kForward;
   }
   // kRegenerate: the new answer must begin with exactly what the client already has.
@@ -165,7 +179,7 @@ StreamRelay::EventAction StreamRelay::judge_progress(PendingEvent& event, const 
   delivered_ += rest;
   regen_offset_ += rest.size();
   regen_target_ = regen_offset_;
-  event.raw = backends::rewrite_chunk(event.data, stream_id_, &rest);
+  event.rewrite(backends::rewrite_chunk(event.data, stream_id_, &rest));
   return EventAction::kForward;
 }
 
@@ -200,8 +214,9 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
       }
       co_return fail(piece.error());
     }
+    std::optional<Outcome> failure;
     const bool fits = parser.feed(*piece, [&](const backends::SseEvent& event) {
-      ready.push_back(PendingEvent{std::string(event.raw), event.data, event.has_data});
+      if (!failure) take_event(attempt, event, ready, failure);
     });
     if (!fits) co_return fail(make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true, who + "SSE event too large"));
     // Each event is judged synchronously, then awaited on in straight-line code: g++ 12
@@ -224,6 +239,8 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
       const bool sent = co_await forward(attempt, event.raw, event.has_data ? std::string_view(event.data) : "");
       if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
     }
+    // An Anthropic error event, after the events before it went their way.
+    if (failure) co_return std::move(*failure);
   }
   if (saw_done && committed_ && attempt.finished) co_return Outcome{Result::kCompleted, {}, {}};
   if (saw_done && committed_ && mode_ == Mode::kFresh) co_return Outcome{Result::kCompleted, {}, {}};
@@ -236,6 +253,36 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
   }
   co_return fail(make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true,
                             who + (saw_done ? "stream ended without any content" : "stream ended without [DONE]")));
+}
+
+bool StreamRelay::take_event(Attempt& attempt, const backends::SseEvent& event, std::deque<PendingEvent>& ready,
+                             std::optional<Outcome>& failure) {
+  if (!attempt.from_anthropic) {
+    ready.push_back(PendingEvent{std::string(event.raw), event.data, event.has_data});
+    return true;
+  }
+  if (!event.has_data) return true;  // comments carry nothing; Anthropic keeps alive with `ping`
+  std::string out;
+  const Status translated = attempt.from_anthropic->feed(event.event, event.data, out);
+  if (const auto usage = attempt.from_anthropic->usage(); usage.prompt_tokens || usage.completion_tokens) usage_ = usage;
+  if (!translated) {
+    // An in-band `error` event keeps Anthropic's body: the classifier knows its error types.
+    const bool in_band = translated.error().code == ErrorCode::kUpstreamStatus;
+    Error error = translated.error();
+    error.detail = "backend " + attempt.backend.name + ": " + error.detail;
+    failure = fail(std::move(error), in_band ? event.data : std::string());
+    return false;
+  }
+  // The translator writes whole `data: {...}\n\n` events (serialised JSON has no raw newline).
+  for (std::size_t pos = 0; pos < out.size();) {
+    const std::size_t end = out.find("\n\n", pos);
+    if (end == std::string::npos) break;
+    std::string raw = out.substr(pos, end + 2 - pos);
+    std::string data = out.substr(pos + 6, end - pos - 6);
+    ready.push_back(PendingEvent{std::move(raw), std::move(data), true});
+    pos = end + 2;
+  }
+  return true;
 }
 
 net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
@@ -257,7 +304,7 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   const bool started = co_await client_.start_stream(head);
   if (!started) co_return false;
   for (std::size_t i = 0; i < attempt.held.size(); ++i) {
-    const bool sent = co_await client_.write_chunk(attempt.held[i].raw);
+    const bool sent = co_await write_event(attempt.held[i].raw, attempt.held[i].data);
     if (!sent) co_return false;
     if (capture_) capture_->on_event(attempt.held[i].data);
   }
@@ -265,9 +312,19 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   co_return true;
 }
 
+net::awaitable<bool> StreamRelay::write_event(std::string_view raw, std::string_view data) {
+  if (!to_anthropic_ || data.empty()) {
+    bytes_sent_ += raw.size();
+    co_return co_await client_.write_chunk(raw);
+  }
+  client_out_.clear();
+  if (!to_anthropic_->feed(data, client_out_) || client_out_.empty()) co_return true;
+  bytes_sent_ += client_out_.size();
+  co_return co_await client_.write_chunk(client_out_);
+}
+
 net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw, std::string_view data) {
-  bytes_sent_ += raw.size();
-  const bool sent = co_await client_.write_chunk(raw);
+  const bool sent = co_await write_event(raw, data);
   if (sent) {
     if (capture_ && !data.empty()) capture_->on_event(data);
     co_return true;
@@ -282,7 +339,8 @@ net::awaitable<bool> StreamRelay::finish() {
 }
 
 net::awaitable<bool> StreamRelay::end_with_error(ErrorCode code, std::string_view message) {
-  co_await client_.write_chunk(sse_error_event(code, message));
+  const std::string event = to_anthropic_ ? anthropic_sse_error(http_status(code), message) : sse_error_event(code, message);
+  co_await client_.write_chunk(event);
   co_return co_await finish();
 }
 

@@ -1,5 +1,7 @@
-// StreamRelay: relays an OpenAI-protocol SSE stream to the client, one write per upstream event,
-// across the attempts of one request. Nothing is sent to the client (no status line, no role-only
+// StreamRelay: relays an SSE stream to the client, one write per upstream event, across the
+// attempts of one request. It reasons in OpenAI chat.completion chunks: an Anthropic-protocol
+// backend's events are translated into them as they arrive, and an Anthropic client gets them
+// translated back into Messages events at the edge (ProtocolBridge's stream half). Nothing is sent to the client (no status line, no role-only
 // chunk) until the first real content arrives, so an attempt that fails before that costs only
 // time and the pipeline fails over to the next target. Keep-alive comments and role-only chunks
 // are not progress: the time-to-first-token and stall limits keep running through them. Once
@@ -11,14 +13,18 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "backends/anthropic_to_openai_stream.hpp"
 #include "backends/backend_config.hpp"
+#include "backends/openai_to_anthropic_stream.hpp"
 #include "backends/openai_chunk.hpp"
+#include "backends/sse_parser.hpp"
 #include "backends/upstream_exchange.hpp"
 #include "common/result.hpp"
 #include "gateway/client_connection.hpp"
@@ -54,6 +60,14 @@ class StreamRelay {
   boost::asio::awaitable<Outcome> relay(backends::UpstreamExchange& exchange,
                                         const backends::BackendConfig& backend, std::size_t backend_index,
                                         unsigned attempts);
+
+  // The client speaks Anthropic Messages: every event it gets is translated at the edge.
+  void translate_for_client(std::string model) {
+    to_anthropic_.emplace(backends::OpenAiToAnthropicStream::Options{.model = std::move(model), .id = {}});
+  }
+  // The client asked for a usage chunk (stream_options.include_usage); an Anthropic client always
+  // gets usage. Decides whether an Anthropic backend's usage becomes a chunk of its own.
+  void set_client_usage(bool include_usage) { client_usage_ = include_usage; }
 
   // Report gaps between content events and the open stream to `metrics` (worker's shard).
   void observe_with(Metrics& metrics, unsigned worker) {
@@ -117,6 +131,12 @@ class StreamRelay {
   boost::asio::awaitable<bool> commit(Attempt& attempt);
   // `data`: the event's data, for the capture ("" for a comment).
   boost::asio::awaitable<bool> forward(Attempt& attempt, std::string_view raw, std::string_view data);
+  // One event to the client, in its protocol (an Anthropic client's may become several, or none).
+  boost::asio::awaitable<bool> write_event(std::string_view raw, std::string_view data);
+  // Feeds one upstream event into `ready`, through the attempt's translator when it has one.
+  // False (and `failure` set) when an Anthropic event is an error or cannot be translated.
+  bool take_event(Attempt& attempt, const backends::SseEvent& event, std::deque<PendingEvent>& ready,
+                  std::optional<Outcome>& failure);
 
   ClientConnection& client_;
   std::string request_id_;
@@ -124,6 +144,9 @@ class StreamRelay {
   bool committed_ = false;
   Mode mode_ = Mode::kFresh;
   bool tainted_ = false;
+  std::optional<backends::OpenAiToAnthropicStream> to_anthropic_;  // an Anthropic client's edge
+  std::string client_out_;       // to_anthropic_'s output for one event
+  bool client_usage_ = false;
   std::optional<policy::StreamRestorer> restorer_;  // this attempt's placeholder restorer
   cache::StreamCapture* capture_ = nullptr;  // the response cache's, while the stream is capturable
   std::string cache_result_;                 // x-sovgw-cache on the head

@@ -349,12 +349,6 @@ api_key_env = "sk-proj-abc123"
   CHECK(load_ok(with_backend("api_key_env = \"_KEY_2\"\n")).backends[0].api_key_env == "_KEY_2");
 }
 
-TEST_CASE("config: protocol must be openai") {
-  CHECK(problems_of(with_backend(R"(
-protocol = "anthropic"
-)")) == "t.toml:5: backends[0].protocol: must be \"openai\" (got \"anthropic\")");
-}
-
 TEST_CASE("config: a backend name must be usable as a label") {
   CHECK(problems_of(R"(
 [[backends]]
