@@ -233,7 +233,9 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
     const backends::BackendConfig& backend = cfg.backends[target.backend_index];
     const std::string path = upstream_path(backend, api_path);
     if (path.empty()) {
-      note(backend.name, "speaks the Anthropic Messages API, which has no " + std::string(api_path));
+      const std::string why = "speaks the Anthropic Messages API, which has no " + std::string(api_path);
+      note(backend.name, why);
+      if (!untranslatable) untranslatable = make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false, why);
       only_busy = false;
       continue;
     }

@@ -240,7 +240,7 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
       if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
     }
     // An Anthropic error event, after the events before it went their way.
-    if (failure) co_return std::move(*failure);
+    if (failure) co_return fail(std::move(failure->error), std::move(failure->error_body));
   }
   if (saw_done && committed_ && attempt.finished) co_return Outcome{Result::kCompleted, {}, {}};
   if (saw_done && committed_ && mode_ == Mode::kFresh) co_return Outcome{Result::kCompleted, {}, {}};
@@ -270,7 +270,8 @@ bool StreamRelay::take_event(Attempt& attempt, const backends::SseEvent& event, 
     const bool in_band = translated.error().code == ErrorCode::kUpstreamStatus;
     Error error = translated.error();
     error.detail = "backend " + attempt.backend.name + ": " + error.detail;
-    failure = fail(std::move(error), in_band ? event.data : std::string());
+    // The outcome is settled after the events before this one went out (they may commit).
+    failure = Outcome{Result::kFailedBeforeContent, std::move(error), in_band ? event.data : std::string()};
     return false;
   }
   // The translator writes whole `data: {...}\n\n` events (serialised JSON has no raw newline).

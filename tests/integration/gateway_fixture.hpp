@@ -59,6 +59,12 @@ class ConfigText {
                  std::string(base_url) + "\"\njurisdiction = \"KR\"\nlocal = true\n" + std::string(extra) + "\n";
     return *this;
   }
+  // An Anthropic Messages backend (`origin` without /v1: http://127.0.0.1:PORT), foreign (US).
+  ConfigText& anthropic_backend(std::string_view name, std::string_view origin, std::string_view extra = "") {
+    backends_ += "\n[[backends]]\nname = \"" + std::string(name) + "\"\nprotocol = \"anthropic\"\nbase_url = \"" +
+                 std::string(origin) + "\"\njurisdiction = \"US\"\n" + std::string(extra) + "\n";
+    return *this;
+  }
   // targets: {backend name, model name sent to it}, in order.
   ConfigText& model(std::string_view name, const std::vector<std::pair<std::string, std::string>>& targets) {
     models_ += "\n[[models]]\nname = \"" + std::string(name) + "\"\ntargets = [";
