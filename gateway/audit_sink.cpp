@@ -24,6 +24,8 @@ policy::AuditRecord to_audit_record(const RequestRecord& record) {
   out.status = record.status;
   out.error_code = record.error_code;
   out.attempts = static_cast<unsigned>(record.attempts.size());
+  out.input_tokens = record.input_tokens;
+  out.output_tokens = record.output_tokens;
   return out;
 }
 

@@ -134,7 +134,11 @@ std::string canonical_json(const AuditRecord& record) {
   append_key(out, "error_code");
   append_string(out, record.error_code);
   append_key(out, "attempts");
-  out.append(std::to_string(record.attempts)).push_back('}');
+  out.append(std::to_string(record.attempts));
+  append_key(out, "input_tokens");
+  out.append(record.input_tokens ? std::to_string(*record.input_tokens) : "null");
+  append_key(out, "output_tokens");
+  out.append(record.output_tokens ? std::to_string(*record.output_tokens) : "null").push_back('}');
   return out;
 }
 

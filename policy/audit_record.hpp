@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,8 @@ struct AuditRecord {
   unsigned status = 0;     // HTTP status sent to the client
   std::string error_code;  // OpenAI error code sent, "" if none
   unsigned attempts = 0;   // upstream attempts made
+  std::optional<std::uint64_t> input_tokens;   // as the answering backend reported them (either
+  std::optional<std::uint64_t> output_tokens;  // protocol); null when it reported none
 };
 
 // Compact JSON with a fixed key order (the order of the fields above; targets and pii in their

@@ -87,6 +87,8 @@ path = ")" + dir.file("audit") + "\"\n";
   CHECK(plain.at("model") == gwjson::value("chat"));
   CHECK(plain.at("backend") == gwjson::value("foreign"));
   CHECK(plain.at("status").to_number<int>() == 200);
+  CHECK(plain.at("input_tokens").to_number<int>() > 0);  // the fake's usage, as reported
+  CHECK(plain.at("output_tokens").to_number<int>() > 0);
 
   const auto& restricted = records[1];
   CHECK(restricted.at("backend") == gwjson::value("local"));
@@ -103,6 +105,7 @@ path = ")" + dir.file("audit") + "\"\n";
   CHECK(refused.at("status").to_number<int>() == 403);
   CHECK(refused.at("outcome") == gwjson::value("policy_denied"));
   CHECK(refused.at("policy_rule") == gwjson::value("ids-stay-home"));
+  CHECK(refused.at("input_tokens").is_null());  // nothing answered
 
   CliRun verified = sovgw_cli(dir, {"audit", "verify", "--config", config_path});
   INFO(verified.err);

@@ -38,13 +38,14 @@ TEST_CASE("audit record: canonical JSON has a fixed key order and every field") 
   r.outcome = "ok";
   r.status = 200;
   r.attempts = 1;
+  r.input_tokens = 12;
   CHECK(canonical_json(r) ==
         R"({"time":"2025-01-02T03:04:05.123456Z","request_id":"req-1","tenant":"hr","model":"gpt-4o",)"
         R"("data_class":"confidential","targets":[{"backend":"openai","jurisdiction":"US","local":false,)"
         R"("action":"deny","rule":"ids-stay-home"},{"backend":"onprem","jurisdiction":"KR","local":true,)"
         R"("action":"allow","rule":"default"}],"policy_action":"allow","policy_rule":"default",)"
         R"("pii":[{"detector":"kr_rrn","count":2},{"detector":"email","count":1}],"backend":"onprem",)"
-        R"("outcome":"ok","status":200,"error_code":"","attempts":1})");
+        R"("outcome":"ok","status":200,"error_code":"","attempts":1,"input_tokens":12,"output_tokens":null})");
   CHECK(canonical_json(r) == canonical_json(r));
 }
 
