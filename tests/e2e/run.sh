@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests: the built sovgw driven by the official openai npm client (node --test).
+# End-to-end tests: the built sovgw driven by the official openai and @anthropic-ai/sdk npm clients
+# (node --test).
 #
 #   tests/e2e/run.sh                       # uses build/gateway/sovgw and build/tests/fakes/fake_upstream
 #   SOVGW_BIN=... FAKE_UPSTREAM_BIN=... tests/e2e/run.sh [extra node --test args]

@@ -15,7 +15,7 @@ struct ActionEntry {
   std::string_view name;
 };
 
-constexpr std::array<ActionEntry, 10> kActions{{
+constexpr std::array<ActionEntry, 12> kActions{{
     {Action::kNormal, "normal"},
     {Action::kStream, "stream"},
     {Action::kStatus, "status"},
@@ -26,6 +26,8 @@ constexpr std::array<ActionEntry, 10> kActions{{
     {Action::kStallAfter, "stall_after"},
     {Action::kMalformed, "malformed"},
     {Action::kNoDone, "no_done"},
+    {Action::kErrorAfter, "error_after"},
+    {Action::kToolCall, "tool_call"},
 }};
 
 std::optional<Action> action_from_name(std::string_view name) {
@@ -43,6 +45,17 @@ std::string parse_int(std::string_view key, std::string_view text, int min, int 
            std::to_string(max) + "] (got '" + std::string(text) + "')";
   }
   out = value;
+  return {};
+}
+
+// Tool-call arguments must be a JSON object, as a real model's are (OpenAI sends them as text).
+std::string set_arguments(Behaviour& b, std::string_view text) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) {
+    return "arguments: expected a JSON object (got '" + std::string(text) + "')";
+  }
+  b.tool_arguments = std::string(text);
   return {};
 }
 
@@ -64,6 +77,12 @@ std::string set_param(Behaviour& b, std::string_view key, std::string_view value
     b.content_type = std::string(value);
   } else if (key == "retry_after") {
     b.headers.emplace_back("retry-after", std::string(value));
+  } else if (key == "type") {
+    b.error_type = std::string(value);
+  } else if (key == "name") {
+    b.tool_name = std::string(value);
+  } else if (key == "arguments") {
+    return set_arguments(b, value);
   } else {
     return "unknown parameter '" + std::string(key) + "'";
   }
@@ -106,6 +125,7 @@ std::string set_json_param(Behaviour& b, std::string_view key, const json::value
   if (v.is_string()) return set_param(b, key, v.get_string());
   if (v.is_int64() || v.is_uint64()) return set_param(b, key, json::serialize(v));
   if (key == "body") return set_param(b, key, json::serialize(v));  // any JSON as the body text
+  if (key == "arguments" && v.is_object()) return set_param(b, key, json::serialize(v));
   return std::string(key) + ": expected a string or an integer";
 }
 

@@ -26,6 +26,8 @@ enum class Action {
   kStallAfter,     // K content chunks, then silence
   kMalformed,      // K good chunks, one `data: {not json`, then the rest
   kNoDone,         // K chunks and the finish chunk, then a clean end without [DONE]
+  kErrorAfter,     // K content chunks, then an in-band error event and a clean end
+  kToolCall,       // a tool call (JSON or SSE by the request's `stream` flag)
 };
 
 std::string_view action_name(Action action);
@@ -39,6 +41,9 @@ struct Behaviour {
   std::optional<std::string> body;     // for kStatus; default is an OpenAI error for `status`
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra response headers (kStatus)
+  std::optional<std::string> error_type;  // kErrorAfter; default per protocol
+  std::string tool_name = "get_weather";           // kToolCall
+  std::string tool_arguments = R"({"city":"Seoul"})";  // kToolCall: a JSON object, as text
 };
 
 struct ParsedBehaviour {

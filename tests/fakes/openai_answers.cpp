@@ -5,6 +5,8 @@
 #include <cstring>
 #include <boost/json.hpp>
 
+#include "anthropic_answers.hpp"
+
 namespace sovgw::fake {
 namespace {
 
@@ -54,9 +56,10 @@ json::object envelope(const RequestInfo& info, const AnswerIds& ids, std::string
 
 std::string event(const json::value& v) { return "data: " + json::serialize(v) + "\n\n"; }
 
-// One streamed choice: a chat delta or a text piece, with its finish reason (null until the end).
+// One streamed choice: a chat delta or a text piece, with its finish reason (null until the end,
+// given as "").
 std::string choice_event(const RequestInfo& info, const AnswerIds& ids, json::object delta,
-                         std::string_view text, bool finish) {
+                         std::string_view text, std::string_view finish = "") {
   const bool chat = info.endpoint == Endpoint::kChat;
   auto chunk = envelope(info, ids, chat ? "chat.completion.chunk" : "text_completion");
   json::object choice;
@@ -66,13 +69,13 @@ std::string choice_event(const RequestInfo& info, const AnswerIds& ids, json::ob
     choice = {{"text", text}, {"index", 0}};
   }
   choice["logprobs"] = nullptr;
-  choice["finish_reason"] = finish ? json::value("stop") : json::value(nullptr);
+  choice["finish_reason"] = finish.empty() ? json::value(nullptr) : json::value(finish);
   chunk["choices"] = json::array{std::move(choice)};
   return event(chunk);
 }
 
 std::string content_event(const RequestInfo& info, const AnswerIds& ids, std::string_view piece) {
-  return choice_event(info, ids, {{"content", piece}}, piece, false);
+  return choice_event(info, ids, {{"content", piece}}, piece);
 }
 
 std::string usage_event(const RequestInfo& info, const AnswerIds& ids, int completion_tokens) {
@@ -81,6 +84,50 @@ std::string usage_event(const RequestInfo& info, const AnswerIds& ids, int compl
   chunk["choices"] = json::array{};
   chunk["usage"] = usage(info.prompt_tokens, completion_tokens);
   return event(chunk);
+}
+
+std::string call_id(const AnswerIds& ids) { return "call_fake" + std::to_string(ids.seq); }
+
+int tool_call_tokens(const Behaviour& b) {
+  return count_words(b.tool_arguments) + (b.content ? count_words(*b.content) : 0);
+}
+
+std::string tool_call_answer(const Behaviour& b, const RequestInfo& info, const AnswerIds& ids) {
+  auto body = envelope(info, ids, "chat.completion");
+  json::object function{{"name", b.tool_name}, {"arguments", b.tool_arguments}};
+  json::object message{
+      {"role", "assistant"},
+      {"content", b.content ? json::value(*b.content) : json::value(nullptr)},
+      {"refusal", nullptr},
+      {"tool_calls", json::array{json::object{
+                         {"id", call_id(ids)}, {"type", "function"}, {"function", function}}}}};
+  body["choices"] = json::array{json::object{{"index", 0},
+                                             {"message", std::move(message)},
+                                             {"logprobs", nullptr},
+                                             {"finish_reason", "tool_calls"}}};
+  body["usage"] = usage(info.prompt_tokens, tool_call_tokens(b));
+  return json::serialize(body);
+}
+
+// Role chunk, the call's id/type/name with "" arguments, the arguments in pieces, the finish
+// chunk — the order OpenAI streams a tool call in.
+StreamPlan tool_call_stream(const Behaviour& b, const RequestInfo& info, const AnswerIds& ids) {
+  StreamPlan plan;
+  plan.events.push_back(
+      choice_event(info, ids, {{"role", "assistant"}, {"content", nullptr}}, ""));
+  json::object first{{"index", 0},
+                     {"id", call_id(ids)},
+                     {"type", "function"},
+                     {"function", {{"name", b.tool_name}, {"arguments", ""}}}};
+  plan.events.push_back(choice_event(info, ids, {{"tool_calls", json::array{first}}}, ""));
+  for (const auto& piece : split_arguments(b.tool_arguments)) {
+    json::object more{{"index", 0}, {"function", {{"arguments", piece}}}};
+    plan.events.push_back(choice_event(info, ids, {{"tool_calls", json::array{more}}}, ""));
+  }
+  plan.events.push_back(choice_event(info, ids, {}, "", "tool_calls"));
+  if (info.include_usage) plan.events.push_back(usage_event(info, ids, tool_call_tokens(b)));
+  plan.events.emplace_back("data: [DONE]\n\n");
+  return plan;
 }
 
 // Little-endian float32 values, base64-encoded: what OpenAI sends for encoding_format "base64".
@@ -174,10 +221,47 @@ std::vector<std::string> split_pieces(std::string_view content, std::size_t coun
   return out;
 }
 
-std::string json_answer(const RequestInfo& info, const AnswerIds& ids, std::string_view content) {
+bool wants_tool_call(const Behaviour& b, const RequestInfo& info) {
+  return b.action == Action::kToolCall && !info.after_tool_result &&
+         (info.endpoint == Endpoint::kChat || info.endpoint == Endpoint::kMessages);
+}
+
+StreamPieces stream_pieces(const Behaviour& b, std::string_view content) {
+  const auto words = tokens(content).size();
+  const bool fails = b.action == Action::kCloseAfter || b.action == Action::kStallAfter ||
+                     b.action == Action::kMalformed || b.action == Action::kErrorAfter;
+  // For the failing actions `chunks` is K, the good chunks before the failure; else the total.
+  const std::size_t k = b.chunks ? static_cast<std::size_t>(*b.chunks) : words;
+  auto pieces = split_pieces(content, fails ? std::max(k, words) : k);
+  StreamPieces out;
+  const auto cut = pieces.begin() + static_cast<std::ptrdiff_t>(std::min(k, pieces.size()));
+  out.before.assign(pieces.begin(), cut);
+  out.after.assign(cut, pieces.end());
+  return out;
+}
+
+std::vector<std::string> split_arguments(std::string_view arguments) {
+  const std::size_t n = arguments.size() < 2 ? 1 : arguments.size() < 3 ? 2 : 3;
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t i = 1; i <= n; ++i) {
+    std::size_t end = i == n ? arguments.size() : i * arguments.size() / n;
+    while (end > start + 1 && end < arguments.size() &&
+           (static_cast<unsigned char>(arguments[end]) & 0xC0) == 0x80) {
+      --end;  // not inside a UTF-8 sequence
+    }
+    if (end > start) out.emplace_back(arguments.substr(start, end - start));
+    start = end;
+  }
+  return out;
+}
+
+std::string json_answer(const Behaviour& b, const RequestInfo& info, const AnswerIds& ids,
+                        std::string_view content) {
   const int completion_tokens = count_words(content);
   switch (info.endpoint) {
     case Endpoint::kChat: {
+      if (wants_tool_call(b, info)) return tool_call_answer(b, info, ids);
       auto body = envelope(info, ids, "chat.completion");
       json::object message{{"role", "assistant"}, {"content", content}, {"refusal", nullptr}};
       body["choices"] = json::array{json::object{{"index", 0},
@@ -194,6 +278,7 @@ std::string json_answer(const RequestInfo& info, const AnswerIds& ids, std::stri
       body["usage"] = usage(info.prompt_tokens, completion_tokens);
       return json::serialize(body);
     }
+    case Endpoint::kMessages: return anthropic_json_answer(b, info, ids, content);
     case Endpoint::kEmbeddings: return embeddings_answer(info);
     case Endpoint::kModels: return models_answer();
     case Endpoint::kUnknown: break;
@@ -203,35 +288,33 @@ std::string json_answer(const RequestInfo& info, const AnswerIds& ids, std::stri
 
 StreamPlan plan_stream(const Behaviour& b, const RequestInfo& info, const AnswerIds& ids,
                        std::string_view content) {
-  const auto words = tokens(content).size();
-  const bool cut_short = b.action == Action::kCloseAfter || b.action == Action::kStallAfter;
-  const bool fails = cut_short || b.action == Action::kMalformed;
-  // For the failing actions `chunks` is K, the good chunks before the failure; else the total.
-  const std::size_t k = b.chunks ? static_cast<std::size_t>(*b.chunks) : words;
-  const auto pieces = split_pieces(content, fails ? std::max(k, words) : k);
-
+  if (info.endpoint == Endpoint::kMessages) return plan_anthropic_stream(b, info, ids, content);
+  if (wants_tool_call(b, info)) return tool_call_stream(b, info, ids);
+  const auto pieces = stream_pieces(b, content);
   StreamPlan plan;
   if (info.endpoint == Endpoint::kChat) {
-    plan.events.push_back(
-        choice_event(info, ids, {{"role", "assistant"}, {"content", ""}}, "", false));
+    plan.events.push_back(choice_event(info, ids, {{"role", "assistant"}, {"content", ""}}, ""));
   }
-  for (std::size_t i = 0; i < pieces.size(); ++i) {
-    if (fails && i == k) break;
-    plan.events.push_back(content_event(info, ids, pieces[i]));
+  for (const auto& piece : pieces.before) plan.events.push_back(content_event(info, ids, piece));
+  switch (b.action) {
+    case Action::kCloseAfter: plan.end = StreamEnd::kClose; return plan;
+    case Action::kStallAfter: plan.end = StreamEnd::kStall; return plan;
+    case Action::kErrorAfter:
+      // In-band, as OpenAI reports a failure after the 200 header: no finish chunk, no [DONE].
+      plan.events.push_back(event(json::parse(error_json(
+          "The server had an error while processing your request.",
+          b.error_type.value_or("server_error"), ""))));
+      return plan;
+    case Action::kMalformed:
+      plan.events.emplace_back("data: {not json\n\n");
+      for (const auto& piece : pieces.after) plan.events.push_back(content_event(info, ids, piece));
+      break;
+    default: break;
   }
-  if (cut_short) {
-    plan.end = b.action == Action::kCloseAfter ? StreamEnd::kClose : StreamEnd::kStall;
-    return plan;
-  }
-  if (b.action == Action::kMalformed) {
-    plan.events.emplace_back("data: {not json\n\n");
-    for (std::size_t i = k; i < pieces.size(); ++i)
-      plan.events.push_back(content_event(info, ids, pieces[i]));
-  }
-  plan.events.push_back(choice_event(info, ids, {}, "", true));
+  plan.events.push_back(choice_event(info, ids, {}, "", "stop"));
   if (b.action == Action::kNoDone) return plan;
-  if (info.include_usage)
-    plan.events.push_back(usage_event(info, ids, static_cast<int>(pieces.size())));
+  const auto count = pieces.before.size() + pieces.after.size();
+  if (info.include_usage) plan.events.push_back(usage_event(info, ids, static_cast<int>(count)));
   plan.events.emplace_back("data: [DONE]\n\n");
   return plan;
 }

@@ -1,6 +1,7 @@
-// Extracting the echo text, model and stream flags from OpenAI-style request bodies.
+// Extracting the echo text, model and stream flags from OpenAI-style and Anthropic request bodies.
 #include "openai_request.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace sovgw::fake {
@@ -8,7 +9,13 @@ namespace {
 
 namespace json = boost::json;
 
-// A message's content is a string or an array of parts ({"type":"text","text":...}).
+bool is_tool_result(const json::value& part) {
+  const auto* type = part.is_object() ? part.get_object().if_contains("type") : nullptr;
+  return type && type->is_string() && type->get_string() == "tool_result";
+}
+
+// A message's content is a string or an array of parts ({"type":"text","text":...}); an Anthropic
+// tool_result part holds its own content (a string or text parts).
 std::string content_text(const json::value& content) {
   if (content.is_string()) return std::string(content.get_string());
   std::string out;
@@ -16,30 +23,52 @@ std::string content_text(const json::value& content) {
   for (const auto& part : content.get_array()) {
     if (!part.is_object()) continue;
     const auto* text = part.get_object().if_contains("text");
-    if (text && text->is_string()) {
-      if (!out.empty()) out += ' ';
-      out += text->get_string();
-    }
+    const auto* inner = part.get_object().if_contains("content");
+    std::string piece;
+    if (text && text->is_string()) piece = text->get_string();
+    if (inner && is_tool_result(part)) piece = content_text(*inner);
+    if (piece.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += piece;
   }
   return out;
 }
 
+bool has_tool_result(const json::value& content) {
+  if (!content.is_array()) return false;
+  const auto& parts = content.get_array();
+  return std::any_of(parts.begin(), parts.end(), is_tool_result);
+}
+
+// OpenAI chat messages and Anthropic messages alike: the last message decides `continuing` and
+// `after_tool_result`; the last user (or tool) message is the text to echo.
 void describe_chat(const json::object& body, RequestInfo& info) {
   const auto* messages = body.if_contains("messages");
   if (!messages || !messages->is_array()) return;
+  const json::value none;
   for (const auto& m : messages->get_array()) {
     if (!m.is_object()) continue;
     const auto* content = m.get_object().if_contains("content");
-    if (!content) continue;
+    if (!content) content = &none;  // an assistant message with only tool_calls
     auto text = content_text(*content);
     info.prompt_tokens += count_words(text);
-    const auto* role = m.get_object().if_contains("role");
-    info.continuing = role && role->is_string() && role->get_string() == "assistant";
+    const auto* role_value = m.get_object().if_contains("role");
+    const std::string_view role = role_value && role_value->is_string()
+                                      ? std::string_view(role_value->get_string())
+                                      : std::string_view{};
+    info.continuing = role == "assistant";
     if (info.continuing) info.continue_from = text;
-    if (role && role->is_string() && role->get_string() == "user") {
-      info.prompt_text = std::move(text);  // the last one wins
-    }
+    info.after_tool_result = role == "tool" || (role == "user" && has_tool_result(*content));
+    if (role == "user" || role == "tool") info.prompt_text = std::move(text);  // the last one wins
   }
+}
+
+// Anthropic: the system prompt (a string or text blocks) sits beside the messages.
+void describe_messages(const json::object& body, RequestInfo& info) {
+  if (const auto* system = body.if_contains("system")) {
+    info.prompt_tokens += count_words(content_text(*system));
+  }
+  describe_chat(body, info);
 }
 
 // prompt: a string or an array of strings (token arrays are ignored).
@@ -76,12 +105,14 @@ Endpoint endpoint_for(std::string_view method, std::string_view path) {
   if (method == "POST" && path == "/v1/chat/completions") return Endpoint::kChat;
   if (method == "POST" && path == "/v1/completions") return Endpoint::kCompletions;
   if (method == "POST" && path == "/v1/embeddings") return Endpoint::kEmbeddings;
+  if (method == "POST" && path == "/v1/messages") return Endpoint::kMessages;
   if (method == "GET" && path == "/v1/models") return Endpoint::kModels;
   return Endpoint::kUnknown;
 }
 
 bool can_stream(Endpoint endpoint) {
-  return endpoint == Endpoint::kChat || endpoint == Endpoint::kCompletions;
+  return endpoint == Endpoint::kChat || endpoint == Endpoint::kCompletions ||
+         endpoint == Endpoint::kMessages;
 }
 
 int count_words(std::string_view text) {
@@ -114,6 +145,7 @@ RequestInfo describe_request(Endpoint endpoint, const json::value* body) {
     case Endpoint::kChat: describe_chat(obj, info); break;
     case Endpoint::kCompletions: describe_completion(obj, info); break;
     case Endpoint::kEmbeddings: describe_embeddings(obj, info); break;
+    case Endpoint::kMessages: describe_messages(obj, info); break;
     case Endpoint::kModels:
     case Endpoint::kUnknown: break;
   }

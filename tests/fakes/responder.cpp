@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "anthropic_answers.hpp"
 #include "openai_answers.hpp"
 #include "reply.hpp"
 
@@ -71,10 +72,18 @@ AnswerIds ids_for(const Exchange& ex) {
   return {ex.seq, static_cast<std::int64_t>(std::time(nullptr))};
 }
 
+// x-request-id on every /v1 answer; Anthropic's own name for it too on /v1/messages.
+std::vector<std::pair<std::string, std::string>> common_headers(const Exchange& ex) {
+  const auto id = "req_fake_" + std::to_string(ex.seq);
+  std::vector<std::pair<std::string, std::string>> headers{{"x-request-id", id},
+                                                           {"x-fake-name", ex.server.name}};
+  if (ex.info.endpoint == Endpoint::kMessages) headers.emplace_back("request-id", id);
+  return headers;
+}
+
 Reply with_common_headers(const Exchange& ex, Reply reply) {
-  reply.headers.insert(
-      reply.headers.begin(),
-      {{"x-request-id", "req_fake_" + std::to_string(ex.seq)}, {"x-fake-name", ex.server.name}});
+  auto headers = common_headers(ex);
+  reply.headers.insert(reply.headers.begin(), headers.begin(), headers.end());
   return reply;
 }
 
@@ -88,13 +97,20 @@ Reply normal_reply(const Exchange& ex) {
   }
   const auto content = answer_content(ex.behaviour, ex.info, ex.server.name);
   return with_common_headers(
-      ex, {200, "application/json", json_answer(ex.info, ids_for(ex), content), {}});
+      ex, {200, "application/json", json_answer(ex.behaviour, ex.info, ids_for(ex), content), {}});
 }
 
 Reply status_reply(const Exchange& ex) {
   const auto& b = ex.behaviour;
-  Reply reply{static_cast<unsigned>(b.status), b.content_type,
-              b.body ? *b.body : status_error_json(b.status), b.headers};
+  std::string body;
+  if (b.body) {
+    body = *b.body;
+  } else if (ex.info.endpoint == Endpoint::kMessages) {
+    body = anthropic_status_error_json(b.status);
+  } else {
+    body = status_error_json(b.status);
+  }
+  Reply reply{static_cast<unsigned>(b.status), b.content_type, std::move(body), b.headers};
   return with_common_headers(ex, std::move(reply));
 }
 
@@ -113,8 +129,7 @@ awaitable<bool> write_events(Stream& stream, const Exchange& ex, const StreamPla
   http::response<http::empty_body> res{http::status::ok, ex.version};
   res.set(http::field::content_type, "text/event-stream");
   res.set(http::field::cache_control, "no-cache");
-  res.set("x-request-id", "req_fake_" + std::to_string(ex.seq));
-  res.set("x-fake-name", ex.server.name);
+  for (const auto& [name, value] : common_headers(ex)) res.set(name, value);
   res.keep_alive(ex.keep_alive);
   res.chunked(true);
   http::response_serializer<http::empty_body> serializer{res};
@@ -174,7 +189,9 @@ template <class Stream>
 awaitable<bool> respond(Stream& stream, beast::flat_buffer& buffer, const Exchange& ex) {
   const auto& b = ex.behaviour;
   switch (b.action) {
-    case Action::kNormal: co_return co_await send_normal(stream, buffer, ex, b.delay_ms);
+    case Action::kNormal:
+    case Action::kToolCall:  // json_answer() and plan_stream() shape the tool call
+      co_return co_await send_normal(stream, buffer, ex, b.delay_ms);
     case Action::kStatus: co_return co_await send_reply(stream, ex, status_reply(ex));
     case Action::kReset:
       set_outcome(ex, Outcome::kReset);
@@ -198,6 +215,7 @@ awaitable<bool> respond(Stream& stream, beast::flat_buffer& buffer, const Exchan
     case Action::kStallAfter:
     case Action::kMalformed:
     case Action::kNoDone:
+    case Action::kErrorAfter:
       if (!can_stream(ex.info.endpoint))
         co_return co_await send_reply(stream, ex, normal_reply(ex));
       co_return co_await send_stream(stream, buffer, ex, b.delay_ms);

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <string>
 
+#include "anthropic_answers.hpp"
 #include "control.hpp"
 #include "openai_answers.hpp"
 #include "responder.hpp"
@@ -33,11 +34,13 @@ struct Decision {
   RequestInfo info;
 };
 
-Behaviour bad_request(const std::string& message) {
+// A 400 in the shape of the API asked (Anthropic's on /v1/messages, OpenAI's elsewhere).
+Behaviour bad_request(Endpoint endpoint, const std::string& message) {
   Behaviour b;
   b.action = Action::kStatus;
   b.status = 400;
-  b.body = error_json(message, "invalid_request_error", "");
+  b.body = endpoint == Endpoint::kMessages ? anthropic_error_json("invalid_request_error", message)
+                                           : error_json(message, "invalid_request_error", "");
   return b;
 }
 
@@ -54,14 +57,14 @@ Decision decide(Script& script, std::string_view method, std::string_view path,
     boost::system::error_code ec;
     parsed = json::parse(body, ec);
     if (ec) {
-      d.behaviour = bad_request("We could not parse the JSON body of your request.");
+      d.behaviour = bad_request(endpoint, "We could not parse the JSON body of your request.");
       return d;
     }
   }
   d.info = describe_request(endpoint, has_body ? &parsed : nullptr);
   auto from_model = parse_model_behaviour(d.info.model);
   if (!from_model.error.empty()) {
-    d.behaviour = bad_request("fake model: " + from_model.error);
+    d.behaviour = bad_request(endpoint, "fake model: " + from_model.error);
   } else if (from_model.behaviour) {
     d.behaviour = std::move(*from_model.behaviour);
   } else {

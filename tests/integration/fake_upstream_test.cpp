@@ -1,7 +1,8 @@
 // Proves the harness against fake_upstream alone, before any gateway is involved: FakeUpstream
 // starts it and reads its control API; HttpClient's whole, streaming and raw modes see what the
 // fake's behaviours (normal, stream, status, reset, hang, close_after, stall_after, no_done) send;
-// and the fake records a client hanging up as outcome client_closed.
+// and the fake records a client hanging up as outcome client_closed. The Anthropic Messages answers,
+// tool_call and error_after are proved in fake_upstream_anthropic_test.cpp.
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>

@@ -1,11 +1,20 @@
 // The system under test for the end-to-end suite: two fake upstreams ("foreign", abroad, and "local",
 // on-premises) and the built sovgw in front of them, all on ports chosen by the kernel and read back
-// from their READY lines. One stack per test file; stop() ends every process by PID.
+// from their READY lines. A test file may ask for more fakes, each its own backend in a given
+// protocol, and more models. One stack per test file (or per describe); stop() ends every process
+// by PID.
 //
 //   const stack = await startStack();
 //   const client = stack.client();              // official openai SDK pointed at sovgw
+//   const claude = stack.anthropicClient();     // official @anthropic-ai/sdk pointed at sovgw
 //   await stack.fakes.local.requests();         // what reached the local fake
 //   await stack.stop();
+//
+//   // An extra fake "claude" behind an Anthropic-protocol backend, with its upstream key in the env:
+//   await startStack({
+//     extraBackends: [{ name: 'claude', protocol: 'anthropic', apiKey: 'sk-ant-upstream' }],
+//     extraModels: [{ name: 'claude-test', targets: [{ backend: 'claude', model: 'fake-model' }] }],
+//   });
 //
 // Binaries come from SOVGW_BIN and FAKE_UPSTREAM_BIN (default: build/ at the repository root).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +22,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 
 import { startReady } from './process.js';
@@ -49,6 +59,34 @@ async function closedPort() {
   const { port } = server.address();
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The environment variable that carries an extra backend's upstream API key to sovgw. */
+export const apiKeyEnvFor = (backendName) => `SOVGW_E2E_${backendName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_KEY`;
+
+/**
+ * `[[backends]]` for an extra fake: an OpenAI backend's base_url ends in /v1; an Anthropic one is
+ * the bare origin (sovgw appends /v1/messages and /v1/models itself).
+ */
+function extraBackendToml({ name, protocol = 'openai', apiKey, local = true, jurisdiction = 'KR' }, port) {
+  const origin = `http://127.0.0.1:${port}`;
+  return `
+[[backends]]
+name = "${name}"
+protocol = "${protocol}"
+base_url = "${protocol === 'anthropic' ? origin : `${origin}/v1`}"
+jurisdiction = "${jurisdiction}"
+local = ${local}
+${apiKey === undefined ? '' : `api_key_env = "${apiKeyEnvFor(name)}"\n`}`;
+}
+
+function modelToml({ name, targets }) {
+  const list = targets.map((t) => `{ backend = "${t.backend}", model = "${t.model}" }`).join(', ');
+  return `
+[[models]]
+name = "${name}"
+targets = [${list}]
+`;
 }
 
 function configToml({ foreignPort, localPort, deadPort }) {
@@ -145,8 +183,11 @@ function fakeControl(name, port, proc) {
 /**
  * Starts the foreign fake, the local fake and sovgw (with a temp config). On any failure the
  * processes already started are stopped before the error propagates.
+ * `extraBackends`: [{ name, protocol: 'openai'|'anthropic', apiKey?, local?, jurisdiction? }], each
+ * served by its own fake (answering "Hello from NAME: ..."); an apiKey is passed to sovgw in the
+ * variable apiKeyEnvFor(name). `extraModels`: [{ name, targets: [{ backend, model }] }].
  */
-export async function startStack({ startupTimeoutMs = 10_000 } = {}) {
+export async function startStack({ startupTimeoutMs = 10_000, extraBackends = [], extraModels = [] } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sovgw-e2e-'));
   const procs = [];
   const stopAll = async () => {
@@ -157,8 +198,8 @@ export async function startStack({ startupTimeoutMs = 10_000 } = {}) {
   };
 
   try {
-    const start = async (name, bin, args, re) => {
-      const proc = await startReady(bin, args, re, { name, logDir: dir, timeoutMs: startupTimeoutMs });
+    const start = async (name, bin, args, re, env = undefined) => {
+      const proc = await startReady(bin, args, re, { name, logDir: dir, timeoutMs: startupTimeoutMs, env });
       procs.push({ name, proc });
       return proc;
     };
@@ -167,27 +208,46 @@ export async function startStack({ startupTimeoutMs = 10_000 } = {}) {
     const foreign = fakeControl('foreign', Number(foreignProc.match[1]), foreignProc);
     const local = fakeControl('local', Number(localProc.match[1]), localProc);
 
+    const extras = {};
+    const env = { ...process.env };
+    let extraToml = '';
+    for (const backend of extraBackends) {
+      const proc = await start(backend.name, fakeBin, ['--listen', '127.0.0.1:0', '--name', backend.name], FAKE_READY);
+      extras[backend.name] = fakeControl(backend.name, Number(proc.match[1]), proc);
+      extraToml += extraBackendToml(backend, extras[backend.name].port);
+      if (backend.apiKey !== undefined) env[apiKeyEnvFor(backend.name)] = backend.apiKey;
+    }
+    extraToml += extraModels.map(modelToml).join('');
+
     const configPath = path.join(dir, 'sovgw.toml');
-    writeFileSync(configPath, configToml({ foreignPort: foreign.port, localPort: local.port, deadPort: await closedPort() }));
-    const gw = await start('sovgw', sovgwBin, ['--config', configPath], SOVGW_READY);
+    const config = configToml({ foreignPort: foreign.port, localPort: local.port, deadPort: await closedPort() });
+    writeFileSync(configPath, config + extraToml);
+    const gw = await start('sovgw', sovgwBin, ['--config', configPath], SOVGW_READY, env);
     const [, listenHost, listenPort, adminHost, adminPort] = gw.match;
-    const baseURL = `http://${listenHost}:${listenPort}/v1`;
+    const gatewayURL = `http://${listenHost}:${listenPort}`;
+    const baseURL = `${gatewayURL}/v1`;
+    const fakes = { foreign, local, ...extras };
 
     return {
       dir,
       configPath,
       baseURL,
+      /** The gateway's origin without /v1: the Anthropic SDK's baseURL (it appends /v1/messages). */
+      gatewayURL,
       adminURL: `http://${adminHost}:${adminPort}`,
       sovgw: gw,
-      fakes: { foreign, local },
+      fakes,
       /** The official SDK, pointed at sovgw; no retries so every test sees the gateway's own answer. */
       client: (options = {}) =>
         new OpenAI({ apiKey: 'sk-e2e-test', baseURL, maxRetries: 0, timeout: 10_000, ...options }),
-      /** Resets both fakes' request logs and scripts between tests. */
+      /** The official Anthropic SDK, pointed at sovgw; no retries, like client(). */
+      anthropicClient: (options = {}) =>
+        new Anthropic({ apiKey: 'sk-e2e-test', baseURL: gatewayURL, maxRetries: 0, timeout: 10_000, ...options }),
+      /** Resets every fake's request log and script between tests. */
       resetFakes: async () => {
-        await Promise.all([foreign, local].flatMap((f) => [f.clearRequests(), f.clearScript()]));
+        await Promise.all(Object.values(fakes).flatMap((f) => [f.clearRequests(), f.clearScript()]));
       },
-      /** Stops sovgw and both fakes; keeps the temp dir (config, stderr logs) when SOVGW_E2E_KEEP=1. */
+      /** Stops sovgw and every fake; keeps the temp dir (config, stderr logs) when SOVGW_E2E_KEEP=1. */
       stop: async () => {
         const results = await stopAll();
         if (process.env.SOVGW_E2E_KEEP === '1') console.error(`sovgw-e2e: kept ${dir}`);
