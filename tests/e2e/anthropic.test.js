@@ -388,13 +388,16 @@ describe('openai SDK → sovgw /v1/chat/completions → Anthropic-protocol upstr
     await assertFailedOverFromClaude();
   });
 
-  /** One refused attempt at the Anthropic fake, then one answered request at the local fake. */
+  /**
+   * A refused attempt at the Anthropic fake (529 is "overloaded": sovgw may make one quick retry
+   * there first), then one answered request at the local fake.
+   */
   async function assertFailedOverFromClaude() {
     const [claude, local, foreign] = await Promise.all(
       ['claude', 'local', 'foreign'].map((name) => stack.fakes[name].requests()),
     );
-    assert.equal(claude.length, 1, 'the Anthropic target is tried once');
-    assert.equal(claude[0].target, '/v1/messages');
+    assert.ok(claude.length >= 1 && claude.length <= 2, `the Anthropic target is tried once, retried at most once (${claude.length})`);
+    for (const r of claude) assert.equal(r.target, '/v1/messages');
     assert.equal(local.length, 1, 'then the OpenAI-protocol target answers');
     assert.equal(local[0].target, '/v1/chat/completions');
     assert.equal(foreign.length, 0);

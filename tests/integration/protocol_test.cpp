@@ -110,7 +110,8 @@ TEST_CASE("protocol: an OpenAI client's tool call round trip through an Anthropi
   REQUIRE(r2.status == 200);
   const auto second = requests_to(claude, "/v1/messages");
   REQUIRE(second.size() == 2);
-  const auto& messages = parse_json(second[1].body).at("messages").as_array();
+  const auto request = parse_json(second[1].body);
+  const auto& messages = request.at("messages").as_array();
   REQUIRE(messages.size() == 3);
   CHECK(messages[1].at("content").as_array()[0].at("type") == "tool_use");
   CHECK(messages[2].at("content").as_array()[0].at("type") == "tool_result");
