@@ -30,6 +30,9 @@ Try, in another terminal:
   curl -sN http://127.0.0.1:8080/v1/chat/completions -H 'content-type: application/json' \
     -d '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"tell me a story"}]}'
   curl -s http://127.0.0.1:8080/v1/models
+The Anthropic Messages API, answered by Claude (the foreign fake) or, when it is gone, the local model:
+  curl -s http://127.0.0.1:8080/v1/messages -H 'content-type: application/json' \
+    -d '{"model":"claude-sonnet","max_tokens":256,"messages":[{"role":"user","content":"안녕하세요"}]}'
 A resident registration number never reaches the foreign fake (the local one answers):
   curl -si http://127.0.0.1:8080/v1/chat/completions -H 'content-type: application/json' \
     -d '{"model":"gpt-4o","messages":[{"role":"user","content":"주민번호 900101-1234568"}]}'
