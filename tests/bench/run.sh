@@ -5,6 +5,8 @@
 #
 #   tests/bench/run.sh                # non-stream: saturation run (-c64) and latency run (-c1)
 #   tests/bench/run.sh --stream       # also: streams of STREAM_CHUNKS chunks sent with no delay
+#   tests/bench/run.sh --translate    # also: OpenAI requests via sovgw to the fake in Anthropic's
+#                                     # protocol (translated both ways) against pass-through
 #   DURATION=30 tests/bench/run.sh
 #
 # Environment: SOVGW_BIN, FAKE_UPSTREAM_BIN (default: build/ at the repository root), DURATION (10),
@@ -13,12 +15,14 @@
 # dir; false: none), KEEP=1 keeps the temp dir (config, server logs, raw wrk output).
 set -euo pipefail
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 
 stream_run=0
+translate_run=0
 for arg in "$@"; do
   case "$arg" in
     --stream) stream_run=1 ;;
+    --translate) translate_run=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "bench: unknown argument: $arg" >&2; usage >&2; exit 2 ;;
   esac
@@ -140,6 +144,18 @@ local = true
 name = "fake-model"
 targets = [{ backend = "fake", model = "fake-model" }]
 
+# --translate: the same fake, spoken to in Anthropic's Messages API.
+[[backends]]
+name = "fake-anthropic"
+protocol = "anthropic"
+base_url = "$fake_url"
+jurisdiction = "KR"
+local = true
+
+[[models]]
+name = "translated"
+targets = [{ backend = "fake-anthropic", model = "fake-model" }]
+
 [access_log]
 enabled = ${ACCESS_LOG:-true}
 path = "$tmp/access.log"
@@ -203,9 +219,10 @@ busy() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); dt
 declare -A R # R[label.key]: rps p50 p99 requests non2xx errors cpu_load cpu_server fake_us sovgw_us
 failures=0
 
-# measure LABEL URL CONNECTIONS STREAM(0|1)
+# measure LABEL URL CONNECTIONS STREAM(0|1) [MODEL]
 measure() {
   local label=$1 url=$2 conns=$3 stream=$4
+  export BENCH_MODEL="${5:-fake-model}"
   local -a cmd=(taskset -c "$LOAD_CPU" wrk -t1 "-c$conns" --latency --timeout 10s -s "$here/chat.lua")
   if ((WARMUP > 0)); then
     BENCH_STREAM=$stream "${cmd[@]}" "-d${WARMUP}s" "$url/v1/chat/completions" >/dev/null
@@ -299,6 +316,33 @@ if ((stream_run)); then
     -v gus="${R[sovgw_stream.sovgw_us]}" 'BEGIN {
     printf "  chunks/s: direct %.0f, via sovgw %.0f; sovgw CPU per relayed chunk %.2f µs\n", rd * n, rg * n, gus / n }'
   curl -sS -X DELETE --max-time 5 "$fake_url/_fake/script" >/dev/null || true
+fi
+
+if ((translate_run)); then
+  # An OpenAI client served through the Anthropic protocol (request, answer and stream translated)
+  # against the same client passed through; both via sovgw, to the same fake.
+  measure sovgw_tr "$sovgw_url" "$CONNECTIONS" 0 translated
+  header "non-stream, OpenAI client → Anthropic-protocol backend (-c$CONNECTIONS)" "req/s"
+  row sovgw "pass-through"
+  row sovgw_tr "translated"
+  echo
+  awk -v rp="${R[sovgw.rps]}" -v rt="${R[sovgw_tr.rps]}" -v up="${R[sovgw.sovgw_us]}" -v ut="${R[sovgw_tr.sovgw_us]}" 'BEGIN {
+    printf "  translated/pass-through throughput %.1f%%; sovgw CPU per request %+.1f µs\n", (rp > 0 ? 100 * rt / rp : 0), ut - up }'
+  if ((stream_run)); then
+    curl -sS --fail --max-time 5 -H 'content-type: application/json' \
+      --data "{\"default\":{\"action\":\"stream\",\"chunks\":$STREAM_CHUNKS,\"delay_ms\":0}}" \
+      "$fake_url/_fake/script" >/dev/null || die "cannot script the fake for streaming"
+    measure sovgw_tr_stream "$sovgw_url" "$CONNECTIONS" 1 translated
+    header "stream of $STREAM_CHUNKS content chunks, OpenAI client → Anthropic-protocol backend (-c$CONNECTIONS)" "streams/s"
+    row sovgw_stream "pass-through"
+    row sovgw_tr_stream "translated"
+    echo
+    awk -v rp="${R[sovgw_stream.rps]}" -v rt="${R[sovgw_tr_stream.rps]}" -v up="${R[sovgw_stream.sovgw_us]}" \
+      -v ut="${R[sovgw_tr_stream.sovgw_us]}" -v n="$STREAM_CHUNKS" 'BEGIN {
+      printf "  translated/pass-through streams %.1f%%; sovgw CPU per chunk: pass-through %.2f µs, translated %.2f µs (%+.2f)\n",
+        (rp > 0 ? 100 * rt / rp : 0), up / n, ut / n, (ut - up) / n }'
+    curl -sS -X DELETE --max-time 5 "$fake_url/_fake/script" >/dev/null || true
+  fi
 fi
 
 if ((failures > 0)); then
