@@ -259,3 +259,72 @@ TEST_CASE("protocol: tenants may present their gateway key as x-api-key") {
 }
 
 }  // namespace sovgw::testing
+
+namespace sovgw::testing {
+
+TEST_CASE("protocol: the policy applies to Anthropic-shaped requests and across translation") {
+  using namespace protocol;
+  const std::string rrn = "900101-1234568";
+  const std::string email = "kim.minsu@example.co.kr";
+  TempDir dir;
+  FakeUpstream claude(dir, "claude");
+  FakeUpstream local(dir, "local");
+  ConfigText cfg;
+  cfg.anthropic_backend("claude", claude.url(""), "health_check = false")
+      .backend("local", local.base_url(), "health_check = false")
+      .model("chat", {{"claude", "claude-test"}, {"local", "local-model"}})
+      .tables(R"([[policy.rules]]
+name = "ids-stay-home"
+pii = ["kr_rrn"]
+action = "restrict"
+allowed = ["local", "domestic"]
+[[policy.rules]]
+name = "email-pseudonymised-abroad"
+pii = ["email"]
+destinations = ["foreign"]
+action = "pseudonymize")");
+  GatewayProcess gw(dir, cfg.str());
+
+  SUBCASE("an RRN in an Anthropic system prompt never reaches the foreign Anthropic backend") {
+    const auto r = HttpClient().post_json(
+        gw.url("/v1/messages"), messages_body("chat", "hello", false, R"("system":"Customer RRN )" + rrn + R"(")"),
+        anthropic_headers());
+    REQUIRE(r.status == 200);
+    CHECK(r.header("x-sovgw-backend") == "local");
+    CHECK(requests_to(claude, "/v1/messages").empty());
+    const auto sent = requests_to(local, "/v1/chat/completions");
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].body.find(rrn) != std::string::npos);  // on premises it may go as it is
+  }
+  SUBCASE("an e-mail goes abroad as a placeholder and comes back restored, both client protocols") {
+    for (const bool anthropic_client : {false, true}) {
+      for (const bool stream : {false, true}) {
+        CAPTURE(anthropic_client);
+        CAPTURE(stream);
+        claude.clear();
+        const std::string text = "mail " + email;
+        std::string answer;
+        if (anthropic_client && stream) {
+          answer = anthropic_stream_text(
+              HttpClient().stream(gw.url("/v1/messages"), messages_body("chat", text, true), anthropic_headers()));
+        } else if (anthropic_client) {
+          answer = message_text(
+              parse_json(HttpClient().post_json(gw.url("/v1/messages"), messages_body("chat", text), anthropic_headers()).body)
+                  .as_object());
+        } else if (stream) {
+          answer = stream_text(HttpClient().stream(gw.url("/v1/chat/completions"), chat_body("chat", text, true)));
+        } else {
+          const auto v = parse_json(HttpClient().post_json(gw.url("/v1/chat/completions"), chat_body("chat", text)).body);
+          answer = std::string(v.at("choices").as_array()[0].at("message").at("content").as_string());
+        }
+        CHECK(answer == "Hello from claude: " + text);  // the fake echoed the placeholder; restored
+        const auto sent = requests_to(claude, "/v1/messages");
+        REQUIRE(sent.size() == 1);
+        CHECK(sent[0].body.find(email) == std::string::npos);
+        CHECK(sent[0].body.find("[EMAIL_1]") != std::string::npos);
+      }
+    }
+  }
+}
+
+}  // namespace sovgw::testing
