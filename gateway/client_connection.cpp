@@ -72,6 +72,37 @@ net::awaitable<ClientConnection::PeerEvent> ClientConnection::wait_for_close() {
   co_return PeerEvent::kData;  // a pipelined request, read after this response
 }
 
+struct ClientConnection::HangupWatch::State {
+  ClientConnection* client;          // null once the watch ended
+  backends::UpstreamCancel* cancel;  // same
+  bool pending = true;
+  char byte = 0;
+};
+
+ClientConnection::HangupWatch::HangupWatch(ClientConnection& client, backends::UpstreamCancel& cancel)
+    : client_(client), state_(std::make_shared<State>(State{&client, &cancel})) {
+  auto& socket = client.stream_.socket();
+  socket.async_receive(net::buffer(&state_->byte, 1), net::socket_base::message_peek,
+                       [state = state_](const boost::system::error_code& ec, std::size_t n) {
+                         state->pending = false;
+                         if (!state->client || ec == net::error::operation_aborted) return;
+                         if (ec || n == 0) {  // the peer closed (or reset): the client is gone
+                           state->client->gone_ = true;
+                           state->cancel->cancel();
+                         }
+                         // n == 1: a pipelined request's first byte, still in the socket
+                       });
+}
+
+ClientConnection::HangupWatch::~HangupWatch() {
+  state_->client = nullptr;
+  state_->cancel = nullptr;
+  if (state_->pending) {
+    boost::system::error_code ec;
+    client_.stream_.socket().cancel(ec);
+  }
+}
+
 void ClientConnection::stop_watching() {
   boost::system::error_code ec;
   stream_.socket().cancel(ec);

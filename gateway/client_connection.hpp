@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
@@ -11,6 +12,8 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "backends/upstream_exchange.hpp"
 
 namespace sovgw {
 
@@ -38,6 +41,24 @@ class ClientConnection {
 
   bool gone() const { return gone_; }
   boost::beast::tcp_stream& stream() { return stream_; }
+
+  // While an upstream answer is awaited: cancels `cancel` if the client hangs up before the watch
+  // ends. A plain completion handler on a non-blocking peek (no coroutine, no epoll re-arm): the
+  // cheap form of wait_for_close for the request path. Bytes of a pipelined request are left in
+  // the socket and end the watch. Ends (and forgets `cancel`) when destroyed. One at a time.
+  class HangupWatch {
+   public:
+    HangupWatch(ClientConnection& client, backends::UpstreamCancel& cancel);
+    ~HangupWatch();
+    HangupWatch(const HangupWatch&) = delete;
+    HangupWatch& operator=(const HangupWatch&) = delete;
+
+    struct State;  // shared with the pending handler, which may run after the watch ended
+
+   private:
+    ClientConnection& client_;
+    std::shared_ptr<State> state_;
+  };
 
  private:
   boost::beast::tcp_stream& stream_;

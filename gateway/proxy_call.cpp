@@ -14,7 +14,6 @@
 #include <random>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -41,7 +40,6 @@ using backends::Classification;
 using backends::FailureClass;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -93,21 +91,6 @@ std::vector<backends::HttpHeader> header_views(const http::fields& fields) {
 milliseconds retry_jitter() {
   thread_local std::minstd_rand rng{std::random_device{}()};
   return milliseconds(50 + rng() % 201);
-}
-
-net::awaitable<void> start_exchange(backends::ConnectionPool& pool, const backends::UpstreamRequest& up,
-                                    backends::ExchangeTimeouts timeouts, backends::UpstreamCancel& cancel,
-                                    Result<std::unique_ptr<backends::UpstreamExchange>>& out) {
-  out = co_await backends::UpstreamExchange::start(pool, up, timeouts, &cancel);
-}
-
-// While the backend has not answered yet: a client that hangs up cancels the upstream request.
-net::awaitable<void> cancel_on_hangup(ClientConnection& client, backends::UpstreamCancel& cancel) {
-  const auto event = co_await client.wait_for_close();
-  if (event == ClientConnection::PeerEvent::kClosed) cancel.cancel();
-  if (event != ClientConnection::PeerEvent::kData) co_return;
-  net::steady_timer park(co_await net::this_coro::executor, net::steady_timer::time_point::max());
-  co_await park.async_wait(net::as_tuple(net::use_awaitable));
 }
 
 const Classification kOkResult{FailureClass::kOk, "ok", std::nullopt, false, false};
@@ -324,8 +307,10 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
       backends::UpstreamCancel cancel;
       Result<std::unique_ptr<backends::UpstreamExchange>> exchange = Error{};
       const auto attempt_start = Clock::now();
-      co_await (start_exchange(worker_.pool(target.backend_index), up, timeouts, cancel, exchange) ||
-                cancel_on_hangup(client_, cancel));
+      {
+        ClientConnection::HangupWatch watch(client_, cancel);
+        exchange = co_await backends::UpstreamExchange::start(worker_.pool(target.backend_index), up, timeouts, &cancel);
+      }
       rec.upstream_duration += Clock::now() - attempt_start;
       Classification result;
       if (!exchange) {
