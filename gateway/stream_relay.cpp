@@ -47,6 +47,7 @@ struct StreamRelay::Attempt {
   std::vector<PendingEvent> held;       // role-only chunks kept until the first content
   bool finished = false;                // a finish_reason went by
   std::optional<backends::AnthropicToOpenAiStream> from_anthropic;  // an Anthropic backend's events
+  bool announced = false;               // a recovery attempt's takeover comment went out
 };
 
 namespace {
@@ -325,6 +326,20 @@ net::awaitable<bool> StreamRelay::write_event(std::string_view raw, std::string_
 }
 
 net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw, std::string_view data) {
+  if (mode_ != Mode::kFresh && !attempt.announced) {
+    // The head named the backend that began the answer; an SSE comment (ignored by SDKs, seen
+    // by anyone reading the raw stream) marks where another one took over.
+    attempt.announced = true;
+    const std::string note = std::string(": sovgw: the answer continues from backend ") + attempt.backend.name +
+                             (mode_ == Mode::kContinue ? " (continuation)" : " (regenerated, delivered prefix skipped)") +
+                             "\n\n";
+    bytes_sent_ += note.size();
+    const bool noted = co_await client_.write_chunk(note);
+    if (!noted) {
+      attempt.exchange.abort();
+      co_return false;
+    }
+  }
   const bool sent = co_await write_event(raw, data);
   if (sent) {
     if (capture_ && !data.empty()) capture_->on_event(data);

@@ -111,6 +111,8 @@ FakeRequest check_recovered(std::string_view continuation, const std::string& cu
   CHECK(clock.ms() < 3000);
   CHECK(s.status == 200);
   CHECK(s.header("x-sovgw-backend") == "primary");  // who began the answer
+  // ... and where the fallback took over, as a comment SDKs ignore.
+  CHECK(s.body.find(": sovgw: the answer continues from backend fallback (") != std::string::npos);
   CHECK(s.ended_cleanly);
   CHECK(stream_text(s) == kContent);
   CHECK(has_done(s));
