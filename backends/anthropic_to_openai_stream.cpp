@@ -44,7 +44,9 @@ std::optional<std::uint64_t> prompt_tokens(const json::object& usage) {
 
 Status AnthropicToOpenAiStream::feed(std::string_view event, std::string_view data, std::string& out) {
   json::error_code ec;
-  json::value parsed = json::parse(data, ec);
+  unsigned char arena[4096];  // the event's DOM dies with this call: no malloc for a usual event
+  json::monotonic_resource resource(arena, sizeof arena);
+  json::value parsed = json::parse(data, ec, &resource);
   if (ec || !parsed.is_object()) return malformed("Anthropic stream event is not a JSON object");
   const auto& obj = parsed.as_object();
   std::string_view type = str(obj, "type");

@@ -91,7 +91,11 @@ ChunkInfo inspect_chunk(std::string_view data) {
     return info;
   }
   json::error_code ec;
-  json::value value = json::parse(data, ec);
+  // A chunk is small and dies with this call: its DOM lives in a stack buffer (no malloc per chunk
+  // unless it is larger than the buffer, when the resource falls back to the heap).
+  unsigned char arena[4096];
+  json::monotonic_resource resource(arena, sizeof arena);
+  json::value value = json::parse(data, ec, &resource);
   if (ec || !value.is_object()) return info;  // kMalformed
   const auto& obj = value.as_object();
   if (const auto* error = obj.if_contains("error"); error && !error->is_null()) {

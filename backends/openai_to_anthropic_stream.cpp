@@ -39,7 +39,9 @@ Status OpenAiToAnthropicStream::feed(std::string_view data, std::string& out) {
     return Ok{};
   }
   json::error_code ec;
-  json::value parsed = json::parse(data, ec);
+  unsigned char arena[4096];  // the event's DOM dies with this call: no malloc for a usual event
+  json::monotonic_resource resource(arena, sizeof arena);
+  json::value parsed = json::parse(data, ec, &resource);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true, "OpenAI stream chunk is not a JSON object");
   }

@@ -559,13 +559,19 @@ TEST_CASE("config: config.example.toml loads without problems") {
   for (const auto& problem : load.problems) FAIL_CHECK(problem);
   REQUIRE(load);
   const auto& config = *load.config;
-  REQUIRE(config.backends.size() == 3);
+  REQUIRE(config.backends.size() == 4);
   CHECK(config.backends[0].api_key_env == "OPENAI_API_KEY");
   CHECK(config.backends[0].jurisdiction == "US");
-  CHECK(config.backends[2].local);
-  CHECK(config.backends[2].url.host_header == "127.0.0.1:8000");
+  CHECK(config.backends[1].protocol == sovgw::backends::Protocol::kAnthropic);
+  CHECK(config.backends[1].url.host_header == "api.anthropic.com");
+  CHECK(config.backends[3].local);
+  CHECK(config.backends[3].url.host_header == "127.0.0.1:8000");
   const auto* model = config.find_model("gpt-4o");
   REQUIRE(model != nullptr);
   REQUIRE(model->targets.size() == 3);
-  CHECK(model->targets[2].backend_index == 2);
+  CHECK(model->targets[2].backend_index == 3);
+  const auto* claude = config.find_model("claude-sonnet");
+  REQUIRE(claude != nullptr);
+  CHECK(claude->targets[0].backend_index == 1);
+  CHECK(claude->default_max_tokens == 4096);
 }
