@@ -105,8 +105,15 @@ net::awaitable<bool> Pipeline::route(ClientRequest& request, Context& ctx) {
   }
   if (target == "/v1/models" || target.starts_with("/v1/models/")) {
     ctx.record.api = "models";
+    // Anthropic SDKs list models too; they say who they are with anthropic-version.
+    if (!request["anthropic-version"].empty()) ctx.client_protocol = backends::Protocol::kAnthropic;
     if (!get) co_return co_await send_error(ctx, ErrorCode::kMethodNotAllowed, "Use GET for " + std::string(target) + ".");
-    if (target == "/v1/models") co_return co_await send_json(ctx, 200, worker_.shared().models_body);
+    if (target == "/v1/models") {
+      const SharedState& shared = worker_.shared();
+      co_return co_await send_json(ctx, 200, ctx.client_protocol == backends::Protocol::kAnthropic
+                                                 ? shared.anthropic_models_body
+                                                 : shared.models_body);
+    }
     co_return co_await get_model(ctx, target.substr(11));
   }
   co_return co_await send_error(ctx, ErrorCode::kNotFound,
@@ -141,7 +148,9 @@ net::awaitable<bool> Pipeline::get_model(Context& ctx, std::string_view id) {
                                   "The model `" + std::string(id) + "` does not exist or you do not have access to it.",
                                   "model");
   }
-  json::object obj{{"id", model->name}, {"object", "model"}, {"created", 0}, {"owned_by", "sovgw"}};
+  json::object obj = ctx.client_protocol == backends::Protocol::kAnthropic
+                        ? anthropic_model_object(model->name)
+                        : json::object{{"id", model->name}, {"object", "model"}, {"created", 0}, {"owned_by", "sovgw"}};
   co_return co_await send_json(ctx, 200, json::serialize(obj));
 }
 

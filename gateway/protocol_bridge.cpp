@@ -124,6 +124,10 @@ std::string sse_for_anthropic(std::string_view openai_sse) {
   return out;
 }
 
+json::object anthropic_model_object(const std::string& name) {
+  return {{"type", "model"}, {"id", name}, {"display_name", name}, {"created_at", "1970-01-01T00:00:00Z"}};
+}
+
 std::string anthropic_sse_error(unsigned status, std::string_view message) {
   json::object error{{"type", backends::anthropic_error_type_for_status(status)}, {"message", message}};
   json::object root{{"type", "error"}, {"error", std::move(error)}};

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include "backends/backend_config.hpp"
@@ -60,6 +61,9 @@ std::string own_error_for_client(Protocol client, unsigned status, std::string o
 
 // A whole OpenAI chat.completion.chunk SSE body (a cached answer replayed) as Anthropic events.
 std::string sse_for_anthropic(std::string_view openai_sse);
+
+// A configured model as Anthropic's Models API shows one (GET /v1/models/{id}).
+boost::json::object anthropic_model_object(const std::string& name);
 
 // An Anthropic client's in-band stream error event (`event: error`), for a stream that broke.
 std::string anthropic_sse_error(unsigned status, std::string_view message);

@@ -15,6 +15,7 @@
 #include "gateway/admin_api.hpp"
 #include "gateway/http_session.hpp"
 #include "gateway/log.hpp"
+#include "gateway/protocol_bridge.hpp"
 
 namespace sovgw {
 
@@ -98,6 +99,16 @@ std::string models_list_body(const Config& config) {
   return boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
+// The same list in Anthropic's shape, for Anthropic SDKs (which send anthropic-version).
+std::string anthropic_models_list_body(const Config& config) {
+  boost::json::array data;
+  for (const auto& model : config.models) data.push_back(anthropic_model_object(model.name));
+  boost::json::object list{{"data", std::move(data)}, {"has_more", false}};
+  list["first_id"] = config.models.empty() ? boost::json::value() : boost::json::value(config.models.front().name);
+  list["last_id"] = config.models.empty() ? boost::json::value() : boost::json::value(config.models.back().name);
+  return boost::json::serialize(list);
+}
+
 }  // namespace
 
 Server::Server(Config config) : config_(std::move(config)), shared_(config_) {}
@@ -166,6 +177,7 @@ Status Server::prepare_backends() {
     shared_.health.push_back(std::make_unique<backends::BackendHealth>(policy));
   }
   shared_.models_body = models_list_body(config_);
+  shared_.anthropic_models_body = anthropic_models_list_body(config_);
   return Ok{};
 }
 

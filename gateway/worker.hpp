@@ -52,6 +52,7 @@ struct SharedState {
   std::vector<backends::TlsClientContext> tls;  // per backend; null for plain http
   std::vector<std::string> api_keys;            // per backend, read from the environment at startup
   std::string models_body;                      // GET /v1/models, serialized once
+  std::string anthropic_models_body;            // the same in Anthropic's shape
   Metrics metrics;                              // worker i observes through shard i
   std::unique_ptr<AccessLog> access_log;        // null when [access_log] enabled = false
   AdminAuth admin_auth;                         // the admin API's token, if configured

@@ -328,3 +328,30 @@ action = "pseudonymize")");
 }
 
 }  // namespace sovgw::testing
+
+namespace sovgw::testing {
+
+TEST_CASE("protocol: Anthropic SDKs list models in Anthropic's shape") {
+  using namespace protocol;
+  TempDir dir;
+  FakeUpstream local(dir, "local");
+  GatewayProcess gw(dir, one_backend(local).str());
+  auto r = HttpClient().get(gw.url("/v1/models"), anthropic_headers());
+  REQUIRE(r.status == 200);
+  auto list = parse_json(r.body).as_object();
+  CHECK(list.at("has_more") == false);
+  CHECK(list.at("first_id") == "chat");
+  CHECK(list.at("data").as_array()[0].at("type") == "model");
+  CHECK(list.at("data").as_array()[0].at("id") == "chat");
+  r = HttpClient().get(gw.url("/v1/models/chat"), anthropic_headers());
+  REQUIRE(r.status == 200);
+  CHECK(parse_json(r.body).at("type") == "model");
+  r = HttpClient().get(gw.url("/v1/models/nope"), anthropic_headers());
+  CHECK(r.status == 404);
+  check_anthropic_error(r.body, "not_found_error");
+  // Without anthropic-version: OpenAI's list, as before.
+  r = HttpClient().get(gw.url("/v1/models"));
+  CHECK(parse_json(r.body).at("object") == "list");
+}
+
+}  // namespace sovgw::testing
