@@ -240,6 +240,18 @@ describe('@anthropic-ai/sdk → sovgw /v1/messages → OpenAI-protocol upstream'
     const seen = await Promise.all(Object.values(stack.fakes).map((f) => f.requests()));
     assert.equal(seen.flat().length, 0);
   });
+
+  test('models.list and models.retrieve: the configured models in Anthropic\'s shape', async () => {
+    const ids = [];
+    for await (const model of anthropic.models.list()) {
+      assert.equal(model.type, 'model');
+      ids.push(model.id);
+    }
+    assert.ok(ids.includes('messages-test'), `listed: ${ids.join(', ')}`);
+    const one = await anthropic.models.retrieve('messages-test');
+    assert.equal(one.id, 'messages-test');
+    assert.equal(one.type, 'model');
+  });
 });
 
 describe('openai SDK → sovgw /v1/chat/completions → Anthropic-protocol upstream', () => {
