@@ -46,11 +46,19 @@ net::awaitable<bool> ClientConnection::write_chunk(std::string_view data) {
   co_return !ec;
 }
 
-net::awaitable<bool> ClientConnection::finish_stream() {
+net::awaitable<bool> ClientConnection::finish_stream(const http::fields* trailer) {
   if (gone_) co_return false;
   stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), kAsTuple);
-  (void)n;
+  boost::system::error_code ec;
+  if (trailer) {
+    auto [trailer_ec, n] = co_await net::async_write(stream_, http::make_chunk_last(*trailer), kAsTuple);
+    (void)n;
+    ec = trailer_ec;
+  } else {
+    auto [last_ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), kAsTuple);
+    (void)n;
+    ec = last_ec;
+  }
   if (ec) gone_ = true;
   co_return !ec;
 }

@@ -30,7 +30,8 @@ class ClientConnection {
   boost::asio::awaitable<bool> send(ClientResponse& response);
   boost::asio::awaitable<bool> start_stream(StreamHead& head);  // head is sent with chunked framing
   boost::asio::awaitable<bool> write_chunk(std::string_view data);
-  boost::asio::awaitable<bool> finish_stream();
+  // The last chunk, with `trailer` fields when given (values known only at the end).
+  boost::asio::awaitable<bool> finish_stream(const boost::beast::http::fields* trailer = nullptr);
 
   // Waits until the socket becomes readable while a response is in progress: the peer closed
   // (kClosed: the client is gone), sent more bytes (kData: a pipelined request, not a hang-up),

@@ -81,6 +81,7 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::relay(UpstreamExchange& exchan
   // Every attempt, a recovery too, must bring its first token within the backend's limit.
   Attempt attempt(exchange, backend, backend_index, attempts,
                   Clock::now() + milliseconds(backend.time_to_first_token_ms));
+  final_backend_ = backend.name;
   if (backend.protocol == backends::Protocol::kAnthropic) {
     const auto created = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
@@ -297,6 +298,7 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   head.set(http::field::cache_control, "no-cache");
   head.set("x-request-id", request_id_);
   head.set("x-sovgw-backend", attempt.backend.name);
+  head.set(http::field::trailer, "x-sovgw-final-backend");
   head.set("x-sovgw-attempts", std::to_string(attempt.attempts));
   if (!cache_result_.empty()) head.set("x-sovgw-cache", cache_result_);
   head.keep_alive(keep_alive_);
@@ -350,7 +352,11 @@ net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw
 }
 
 net::awaitable<bool> StreamRelay::finish() {
-  const bool finished = co_await client_.finish_stream();
+  // The head named the backend that began; the trailer names the one that finished (they differ
+  // after a mid-stream recovery).
+  http::fields trailer;
+  trailer.set("x-sovgw-final-backend", final_backend_);
+  const bool finished = co_await client_.finish_stream(&trailer);
   co_return finished && keep_alive_;
 }
 

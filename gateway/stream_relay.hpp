@@ -150,6 +150,7 @@ class StreamRelay {
   std::optional<policy::StreamRestorer> restorer_;  // this attempt's placeholder restorer
   cache::StreamCapture* capture_ = nullptr;  // the response cache's, while the stream is capturable
   std::string cache_result_;                 // x-sovgw-cache on the head
+  std::string final_backend_;                // the latest attempt's backend, for the trailer
   std::optional<std::chrono::steady_clock::time_point> first_content_at_;
   std::optional<std::chrono::steady_clock::time_point> last_content_at_;
   Metrics* metrics_ = nullptr;

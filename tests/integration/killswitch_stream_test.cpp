@@ -113,6 +113,8 @@ FakeRequest check_recovered(std::string_view continuation, const std::string& cu
   CHECK(s.header("x-sovgw-backend") == "primary");  // who began the answer
   // ... and where the fallback took over, as a comment SDKs ignore.
   CHECK(s.body.find(": sovgw: the answer continues from backend fallback (") != std::string::npos);
+  CHECK(s.header("trailer") == "x-sovgw-final-backend");
+  CHECK(s.trailers["x-sovgw-final-backend"] == "fallback");  // ... and who finished it
   CHECK(s.ended_cleanly);
   CHECK(stream_text(s) == kContent);
   CHECK(has_done(s));

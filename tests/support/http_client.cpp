@@ -284,6 +284,17 @@ awaitable<SseStreamResult> read_stream(Stream& s, beast::flat_buffer& buffer, ht
     }
   }
   r.ended_cleanly = p.is_done();
+  if (r.ended_cleanly) {
+    // Beast adds trailer fields to the header's container: what is new at the end is a trailer.
+    for (auto& [name, value] : lower_case_headers(p.get().base())) {
+      auto head = r.headers.find(name);
+      if (head == r.headers.end()) {
+        r.trailers[name] = value;
+      } else if (value.size() > head->second.size() + 2) {
+        r.trailers[name] = value.substr(head->second.size() + 2);  // after "head value, "
+      }
+    }
+  }
   if (hang_up && !r.ended_cleanly) {
     r.hung_up = true;
     beast::error_code ignored;

@@ -53,6 +53,7 @@ struct SseStreamOptions {
 struct SseStreamResult {
   int status = 0;
   std::map<std::string, std::string> headers{};
+  std::map<std::string, std::string> trailers{};  // fields after a chunked body (lower-case names)
   std::vector<std::string> events{};      // `data` of each event with data, in arrival order
   std::vector<std::string> event_names{}; // its `event:` field ("" when absent), same indices
   std::vector<double> event_ms{};         // ms after the request was sent that each event arrived
