@@ -335,6 +335,7 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
         note_stream(ctx, *relay);
         // (if, not switch: g++ 12 miscompiles co_await inside switch cases)
         if (outcome.result == StreamRelay::Result::kCompleted) {
+          rec.backend = backend.name;  // after a recovery: the one that finished (and reported the usage)
           const bool reusable = co_await relay->finish();
           const auto executor = co_await net::this_coro::executor;
           if (relay->capturing()) cached.keep_stream(executor);  // after the client has it all
