@@ -43,6 +43,7 @@ std::optional<std::uint64_t> prompt_tokens(const json::object& usage) {
 }  // namespace
 
 Status AnthropicToOpenAiStream::feed(std::string_view event, std::string_view data, std::string& out) {
+  hidden_progress_ = false;
   json::error_code ec;
   unsigned char arena[4096];  // the event's DOM dies with this call: no malloc for a usual event
   json::monotonic_resource resource(arena, sizeof arena);
@@ -102,7 +103,13 @@ Status AnthropicToOpenAiStream::on_block_start(const json::object& data, std::st
   if (!block || !index || !index->is_int64()) return malformed("content_block_start without a block or index");
   const auto type = str(*block, "type");
   if (type == "text" && !str(*block, "text").empty()) emit({{"content", str(*block, "text")}}, "", out);
-  if (type != "tool_use") return Ok{};  // thinking blocks are not shown to OpenAI clients
+  if (type != "tool_use") {
+    // thinking (and other blocks OpenAI has no form for) are not shown to OpenAI clients, but
+    // they are the model at work
+    hidden_progress_ = type != "text";
+    hidden_blocks_ = hidden_blocks_ || hidden_progress_;
+    return Ok{};
+  }
   const int tool = tool_count_++;
   tool_index_[index->as_int64()] = tool;
   json::object call{{"index", tool},
@@ -122,7 +129,10 @@ Status AnthropicToOpenAiStream::on_block_delta(const json::object& data, std::st
     if (!str(*delta, "text").empty()) emit({{"content", str(*delta, "text")}}, "", out);
     return Ok{};
   }
-  if (type != "input_json_delta") return Ok{};  // thinking_delta, signature_delta, citations
+  if (type != "input_json_delta") {  // thinking_delta, signature_delta, citations
+    hidden_progress_ = true;
+    return Ok{};
+  }
   const auto tool = tool_index_.find(index->as_int64());
   if (tool == tool_index_.end()) return malformed("input_json_delta for a block that is not a tool_use");
   const auto partial = str(*delta, "partial_json");

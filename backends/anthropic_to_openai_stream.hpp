@@ -47,6 +47,11 @@ class AnthropicToOpenAiStream {
   bool done() const { return done_; }                  // message_stop translated, `[DONE]` emitted
   bool started() const { return started_; }            // message_start seen (role chunk emitted)
   bool tool_call() const { return tool_count_ > 0; }   // a tool call was relayed (not continuable)
+  // The last event fed was model output with no OpenAI form (a thinking block or its deltas, a
+  // citation): no chunk came out, but the backend is at work.
+  bool hidden_progress() const { return hidden_progress_; }
+  // Such a block was seen in this stream.
+  bool hidden_blocks() const { return hidden_blocks_; }
   TokenUsage usage() const;                            // counts seen so far (input, output)
   const std::string& error_type() const { return error_type_; }   // e.g. "overloaded_error"
   // The OpenAI error object for an in-band frame (`data: {"error": <this>}`), "" before an error.
@@ -72,6 +77,8 @@ class AnthropicToOpenAiStream {
   std::optional<std::uint64_t> output_tokens_;
   std::string error_type_;
   std::string error_object_;
+  bool hidden_progress_ = false;
+  bool hidden_blocks_ = false;
 };
 
 }  // namespace sovgw::backends

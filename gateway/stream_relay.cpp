@@ -28,6 +28,12 @@ struct StreamRelay::PendingEvent {
   std::string raw;
   std::string data;
   bool has_data;
+  // Pass-through (an Anthropic client, an Anthropic backend): `data` is the translated chunk the
+  // relay judges, `client_raw` the backend's own event the client gets ("" = nothing to write:
+  // one backend event may translate to several chunks, or to none).
+  bool passthrough = false;
+  bool hidden_progress = false;  // a thinking block or delta: content to this client
+  std::string client_raw;
   // A rewritten chunk (`data: {...}\n\n` from rewrite_chunk) replaces both bytes and data.
   void rewrite(std::string chunk) {
     data = chunk.size() >= 8 ? chunk.substr(6, chunk.size() - 8) : std::string();
@@ -48,6 +54,7 @@ struct StreamRelay::Attempt {
   bool finished = false;                // a finish_reason went by
   std::optional<backends::AnthropicToOpenAiStream> from_anthropic;  // an Anthropic backend's events
   bool announced = false;               // a recovery attempt's takeover comment went out
+  bool passthrough = false;             // Anthropic to Anthropic: the backend's events go out as they are
 };
 
 namespace {
@@ -88,6 +95,9 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::relay(UpstreamExchange& exchan
     // The usage chunk is made only when someone downstream reads it; the counts are kept anyway.
     attempt.from_anthropic.emplace(backends::AnthropicToOpenAiStream::Options{
         .model = {}, .created = created, .include_usage = client_usage_ || to_anthropic_.has_value()});
+    // Same protocol on both sides and nothing to rewrite: the client gets the backend's events
+    // untouched (thinking blocks, citations and all); the relay still judges their translation.
+    attempt.passthrough = to_anthropic_.has_value() && mode_ == Mode::kFresh && !restorer_;
   }
   using namespace net::experimental::awaitable_operators;
   Outcome outcome;
@@ -101,16 +111,16 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::relay(UpstreamExchange& exchan
 
 StreamRelay::EventAction StreamRelay::judge(PendingEvent& event, Attempt& attempt, bool& saw_done,
                                             std::optional<Error>& failure, std::string& error_body) {
-  const std::string who = "backend " + attempt.backend.name + ": ";
-  if (!event.has_data) return committed_ ? EventAction::kForward : EventAction::kSkip;  // ": keep-alive"
+  const auto who = [&] { return "backend " + attempt.backend.name + ": "; };  // for failures only
+  if (!event.has_data) return judge_dataless(event, attempt);
   const auto info = backends::inspect_chunk(event.data);
   if (info.usage) usage_ = backends::TokenUsage{info.prompt_tokens, info.completion_tokens};
   switch (info.kind) {
     case ChunkKind::kMalformed:
-      failure = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true, who + "malformed stream event");
+      failure = make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true, who() + "malformed stream event");
       return EventAction::kFail;
     case ChunkKind::kError:
-      failure = make_error(ErrorCode::kUpstreamStatus, ErrorSource::kUpstream, true, who + "error event in the stream");
+      failure = make_error(ErrorCode::kUpstreamStatus, ErrorSource::kUpstream, true, who() + "error event in the stream");
       error_body = event.data;
       return EventAction::kFail;
     case ChunkKind::kDone:
@@ -132,6 +142,19 @@ StreamRelay::EventAction StreamRelay::judge(PendingEvent& event, Attempt& attemp
     }
   }
   return EventAction::kSkip;
+}
+
+// Comments (": keep-alive") go out only inside a committed stream. A pass-through event with no
+// chunk of its own (content_block_start, ping, a thinking delta) is held until the commit, except
+// that thinking is content to an Anthropic client: it commits the stream.
+StreamRelay::EventAction StreamRelay::judge_dataless(PendingEvent& event, Attempt& attempt) {
+  if (!event.passthrough) return committed_ ? EventAction::kForward : EventAction::kSkip;
+  if (event.hidden_progress) {
+    tainted_ = true;  // a continuation could not reproduce these blocks
+    attempt.progress_deadline = Clock::now() + milliseconds(attempt.backend.stream_idle_timeout_ms);
+    return committed_ ? EventAction::kForward : EventAction::kCommitAndForward;
+  }
+  return committed_ ? EventAction::kForward : EventAction::kHold;
 }
 
 StreamRelay::EventAction StreamRelay::judge_progress(PendingEvent& event, const backends::ChunkInfo& info,
@@ -238,7 +261,7 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
         const bool committed = co_await commit(attempt);
         if (!committed) co_return Outcome{Result::kClientGone, {}, {}};
       }
-      const bool sent = co_await forward(attempt, event.raw, event.has_data ? std::string_view(event.data) : "");
+      const bool sent = co_await forward(attempt, event.raw, event.has_data ? std::string_view(event.data) : "", &event);
       if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
     }
     // An Anthropic error event, after the events before it went their way.
@@ -249,7 +272,9 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
   if (attempt.finished && committed_) {
     // The answer was complete (it carried a finish reason) but the body ended without [DONE]:
     // finalise now rather than after a timeout.
-    const bool sent = co_await forward(attempt, "data: [DONE]\n\n", "[DONE]");
+    // (A pass-through client already has message_delta; it only lacks message_stop.)
+    PendingEvent stop{{}, "[DONE]", true, true, false, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"};
+    const bool sent = co_await forward(attempt, "data: [DONE]\n\n", "[DONE]", attempt.passthrough ? &stop : nullptr);
     if (!sent) co_return Outcome{Result::kClientGone, {}, {}};
     co_return Outcome{Result::kCompleted, {}, {}};
   }
@@ -260,7 +285,7 @@ net::awaitable<StreamRelay::Outcome> StreamRelay::pump_events(Attempt& attempt) 
 bool StreamRelay::take_event(Attempt& attempt, const backends::SseEvent& event, std::deque<PendingEvent>& ready,
                              std::optional<Outcome>& failure) {
   if (!attempt.from_anthropic) {
-    ready.push_back(PendingEvent{std::string(event.raw), event.data, event.has_data});
+    ready.push_back(PendingEvent{std::string(event.raw), event.data, event.has_data, false, false, {}});
     return true;
   }
   if (!event.has_data) return true;  // comments carry nothing; Anthropic keeps alive with `ping`
@@ -276,14 +301,26 @@ bool StreamRelay::take_event(Attempt& attempt, const backends::SseEvent& event, 
     failure = Outcome{Result::kFailedBeforeContent, std::move(error), in_band ? event.data : std::string()};
     return false;
   }
+  const std::size_t first = ready.size();
   // The translator writes whole `data: {...}\n\n` events (serialised JSON has no raw newline).
   for (std::size_t pos = 0; pos < out.size();) {
     const std::size_t end = out.find("\n\n", pos);
     if (end == std::string::npos) break;
     std::string raw = out.substr(pos, end + 2 - pos);
     std::string data = out.substr(pos + 6, end - pos - 6);
-    ready.push_back(PendingEvent{std::move(raw), std::move(data), true});
+    ready.push_back(PendingEvent{std::move(raw), std::move(data), true, false, false, {}});
     pos = end + 2;
+  }
+  const bool hidden = attempt.from_anthropic->hidden_progress();
+  if (hidden) {
+    // Thinking is the model at work, not a stall (for an OpenAI client it stays invisible).
+    attempt.progress_deadline = Clock::now() + milliseconds(attempt.backend.stream_idle_timeout_ms);
+  }
+  if (attempt.passthrough) {
+    if (ready.size() == first) ready.push_back(PendingEvent{{}, {}, false, false, false, {}});
+    for (std::size_t i = first; i < ready.size(); ++i) ready[i].passthrough = true;
+    ready.back().client_raw = std::string(event.raw);
+    ready.back().hidden_progress = hidden;
   }
   return true;
 }
@@ -308,7 +345,7 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   const bool started = co_await client_.start_stream(head);
   if (!started) co_return false;
   for (std::size_t i = 0; i < attempt.held.size(); ++i) {
-    const bool sent = co_await write_event(attempt.held[i].raw, attempt.held[i].data);
+    const bool sent = co_await write_event(attempt.held[i].raw, attempt.held[i].data, &attempt.held[i]);
     if (!sent) co_return false;
     if (capture_) capture_->on_event(attempt.held[i].data);
   }
@@ -316,7 +353,16 @@ net::awaitable<bool> StreamRelay::commit(Attempt& attempt) {
   co_return true;
 }
 
-net::awaitable<bool> StreamRelay::write_event(std::string_view raw, std::string_view data) {
+net::awaitable<bool> StreamRelay::write_event(std::string_view raw, std::string_view data, const PendingEvent* event) {
+  if (event && event->passthrough) {
+    // The translation back is kept in step (a later recovery continues from its state); the
+    // client gets the backend's own event.
+    client_out_.clear();
+    if (!data.empty()) (void)to_anthropic_->feed(data, client_out_);
+    if (event->client_raw.empty()) co_return true;
+    bytes_sent_ += event->client_raw.size();
+    co_return co_await client_.write_chunk(event->client_raw);
+  }
   if (!to_anthropic_ || data.empty()) {
     bytes_sent_ += raw.size();
     co_return co_await client_.write_chunk(raw);
@@ -327,7 +373,8 @@ net::awaitable<bool> StreamRelay::write_event(std::string_view raw, std::string_
   co_return co_await client_.write_chunk(client_out_);
 }
 
-net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw, std::string_view data) {
+net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw, std::string_view data,
+                                          const PendingEvent* event) {
   if (mode_ != Mode::kFresh && !attempt.announced) {
     // The head named the backend that began the answer; an SSE comment (ignored by SDKs, seen
     // by anyone reading the raw stream) marks where another one took over.
@@ -342,7 +389,7 @@ net::awaitable<bool> StreamRelay::forward(Attempt& attempt, std::string_view raw
       co_return false;
     }
   }
-  const bool sent = co_await write_event(raw, data);
+  const bool sent = co_await write_event(raw, data, event);
   if (sent) {
     if (capture_ && !data.empty()) capture_->on_event(data);
     co_return true;

@@ -125,14 +125,17 @@ class StreamRelay {
   EventAction judge(PendingEvent& event, Attempt& attempt, bool& saw_done, std::optional<Error>& failure,
                     std::string& error_body);
   EventAction judge_progress(PendingEvent& event, const backends::ChunkInfo& info, std::optional<Error>& failure);
+  EventAction judge_dataless(PendingEvent& event, Attempt& attempt);
   boost::asio::awaitable<void> pump(Attempt& attempt, Outcome& outcome);
   boost::asio::awaitable<Outcome> pump_events(Attempt& attempt);
   Outcome fail(Error error, std::string body = {}) const;
   boost::asio::awaitable<bool> commit(Attempt& attempt);
   // `data`: the event's data, for the capture ("" for a comment).
-  boost::asio::awaitable<bool> forward(Attempt& attempt, std::string_view raw, std::string_view data);
+  boost::asio::awaitable<bool> forward(Attempt& attempt, std::string_view raw, std::string_view data,
+                                       const PendingEvent* event = nullptr);
   // One event to the client, in its protocol (an Anthropic client's may become several, or none).
-  boost::asio::awaitable<bool> write_event(std::string_view raw, std::string_view data);
+  boost::asio::awaitable<bool> write_event(std::string_view raw, std::string_view data,
+                                           const PendingEvent* event = nullptr);
   // Feeds one upstream event into `ready`, through the attempt's translator when it has one.
   // False (and `failure` set) when an Anthropic event is an error or cannot be translated.
   bool take_event(Attempt& attempt, const backends::SseEvent& event, std::deque<PendingEvent>& ready,

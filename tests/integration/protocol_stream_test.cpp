@@ -6,6 +6,8 @@
 // client protocols. (Non-stream: protocol_test.cpp.)
 #include <doctest/doctest.h>
 
+#include <vector>
+
 #include "tests/integration/protocol_fixture.hpp"
 
 namespace sovgw::testing {
@@ -191,4 +193,60 @@ TEST_CASE("protocol stream: a break no target can finish ends an Anthropic clien
   CHECK(std::string(error.at("error").at("message").as_string()).find("incomplete") != std::string::npos);
 }
 
+}  // namespace sovgw::testing
+
+namespace sovgw::testing {
+namespace {
+
+// An Anthropic stream with a thinking block before the text, as Claude sends it with extended
+// thinking on (served whole by the fake's `status` action).
+std::string thinking_stream() {
+  const std::vector<std::pair<std::string, std::string>> events = {
+      {"message_start", R"({"type":"message_start","message":{"id":"msg_think1","type":"message","role":"assistant","model":"claude-test","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":9,"output_tokens":1}}})"},
+      {"content_block_start", R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})"},
+      {"content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me think."}})"},
+      {"content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"c2lnbmF0dXJl"}})"},
+      {"content_block_stop", R"({"type":"content_block_stop","index":0})"},
+      {"ping", R"({"type":"ping"})"},
+      {"content_block_start", R"({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}})"},
+      {"content_block_delta", R"({"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Forty-two."}})"},
+      {"content_block_stop", R"({"type":"content_block_stop","index":1})"},
+      {"message_delta", R"({"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":12}})"},
+      {"message_stop", R"({"type":"message_stop"})"},
+  };
+  std::string body;
+  for (const auto& [name, data] : events) body += "event: " + name + "\ndata: " + data + "\n\n";
+  return body;
+}
+
+std::string canned(const std::string& sse) {
+  return R"({"action":"status","status":200,"content_type":"text/event-stream","body":)" +
+         gwjson::serialize(gwjson::value(sse)) + "}";
+}
+
+}  // namespace
+
+TEST_CASE("protocol stream: Anthropic to Anthropic passes the backend's events through, thinking included") {
+  TempDir dir;
+  FakeUpstream claude(dir, "claude");
+  FakeUpstream local(dir, "local");
+  GatewayProcess gw(dir, claude_then_local(claude, local));
+  const std::string sse = thinking_stream();
+
+  claude.script("[" + canned(sse) + "]");
+  const auto s = HttpClient().stream(gw.url("/v1/messages"), messages_body("chat", "meaning?", true), anthropic_headers());
+  REQUIRE(s.status == 200);
+  CHECK(s.header("x-sovgw-backend") == "claude");
+  CHECK(s.body == sse);  // byte for byte
+  CHECK(requests_to(local, "/v1/chat/completions").empty());
+
+  SUBCASE("an OpenAI client sees only the text") {
+    claude.script("[" + canned(sse) + "]");
+    const auto o = HttpClient().stream(gw.url("/v1/chat/completions"), stream_chat());
+    REQUIRE(o.status == 200);
+    CHECK(stream_text(o) == "Forty-two.");
+    CHECK(o.body.find("Let me think") == std::string::npos);
+    CHECK(has_done(o));
+  }
+}
 }  // namespace sovgw::testing
