@@ -1,7 +1,8 @@
 // StreamRelay: relays an SSE stream to the client, one write per upstream event, across the
 // attempts of one request. It reasons in OpenAI chat.completion chunks: an Anthropic-protocol
 // backend's events are translated into them as they arrive, and an Anthropic client gets them
-// translated back into Messages events at the edge (ProtocolBridge's stream half). Nothing is sent to the client (no status line, no role-only
+// translated back into Messages events at the edge — or, Anthropic to Anthropic with nothing to
+// restore or splice, the backend's own events untouched (the translation is only judged). Nothing is sent to the client (no status line, no role-only
 // chunk) until the first real content arrives, so an attempt that fails before that costs only
 // time and the pipeline fails over to the next target. Keep-alive comments and role-only chunks
 // are not progress: the time-to-first-token and stall limits keep running through them. Once
