@@ -355,3 +355,24 @@ TEST_CASE("protocol: Anthropic SDKs list models in Anthropic's shape") {
 }
 
 }  // namespace sovgw::testing
+
+namespace sovgw::testing {
+
+TEST_CASE("protocol: health checks of an Anthropic backend speak its protocol") {
+  TempDir dir;
+  FakeUpstream claude(dir, "claude");
+  ConfigText cfg;
+  cfg.anthropic_backend("claude", claude.url(""),
+                        "api_key_env = \"SOVGW_TEST_ANTHROPIC_KEY\"\nhealth_check_interval_ms = 200")
+      .model("chat", {{"claude", "claude-test"}});
+  GatewayProcess gw(dir, cfg.str(), {.env = {{"SOVGW_TEST_ANTHROPIC_KEY", "sk-ant-upstream"}}});
+  const auto probes = claude.wait_for_requests(1);
+  REQUIRE_FALSE(probes.empty());
+  CHECK(probes[0].method == "GET");
+  CHECK(probes[0].target == "/v1/models");
+  CHECK(probes[0].header("x-api-key") == "sk-ant-upstream");
+  CHECK(probes[0].header("anthropic-version") == "2023-06-01");
+  CHECK(probes[0].header("authorization").empty());
+}
+
+}  // namespace sovgw::testing
