@@ -1,7 +1,7 @@
 // Built-in detector table: group shapes for the numeric detectors, patterns and locators for
-// the rest. The numeric run pattern accepts full-width digits (U+FF10..U+FF19) and the usual
-// separators directly, so the text is never rewritten before the scan: normalisation happens
-// only for the bytes of each candidate, when its compact form is built for the validator.
+// the rest. Digit runs are found with full-width digits (U+FF10..U+FF19) and the usual
+// separators as they are (numeric_run.cpp), so the text is never rewritten before the scan:
+// normalisation happens only for the bytes of each candidate, when its compact form is built.
 #include "policy/pii_detectors.hpp"
 
 #include <algorithm>
@@ -170,19 +170,6 @@ DetectorSpec generic_api_key() {
 }
 
 }  // namespace
-
-const std::string& numeric_run_regex() {
-  static const std::string kRun = [] {
-    // One digit: ASCII or full-width (EF BC 90..99). One separator: space, '-', '.', full-width
-    // '－' and '．', hyphens/dashes U+2010..2015, minus U+2212, ideographic space U+3000 and the
-    // katakana long-vowel mark used as a dash in Japanese.
-    const std::string d = "(?:[0-9]|\\xEF\\xBC[\\x90-\\x99])";
-    const std::string sep =
-        "(?:[ .\\-]|\\xEF\\xBC[\\x8D\\x8E]|\\xE2\\x80[\\x90-\\x95]|\\xE2\\x88\\x92|\\xE3\\x80\\x80|\\xE3\\x83\\xBC)";
-    return d + "(?:" + sep + "?" + d + "){8}";
-  }();
-  return kRun;
-}
 
 const std::vector<DetectorSpec>& builtin_detectors() {
   // Priority order, most specific first: secrets with fixed prefixes; checksummed national ids

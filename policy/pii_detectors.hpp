@@ -4,8 +4,9 @@
 //
 // Three kinds of detector, chosen for scan speed (Hyperscan is fastest with few patterns that
 // start with rare bytes, and without start-of-match tracking):
-//   - numeric (shape set): national ids, phones, cards, accounts. One shared Hyperscan pattern
-//     finds runs of 9+ digits (ASCII or full-width) with single separators between digit groups;
+//   - numeric (shape set): national ids, phones, cards, accounts. The scanner finds runs of 9+
+//     digits (ASCII or full-width) with single separators between digit groups by itself (a
+//     Hyperscan pattern would report every digit past the ninth, which dominated dense text);
 //     each run is split into groups once and every sub-span is checked against each detector's
 //     group shape, then its validator.
 //   - located (regex + locate set): secrets, e-mail, IP, IBAN, passports. Hyperscan reports only
@@ -76,10 +77,6 @@ struct CustomDetector {
   std::string validator;
   std::vector<std::string> context_words;
 };
-
-// The Hyperscan pattern shared by all numeric detectors: 9 digits with optional single
-// separators between them (space, '-', '.', and their full-width/Unicode forms).
-const std::string& numeric_run_regex();
 
 // Built-in detectors in priority order: when two detectors confirm the same span, the earlier
 // one names the finding. Several rows may share an id (one detector, several shapes).

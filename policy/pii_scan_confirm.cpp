@@ -48,15 +48,24 @@ bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout
   return false;
 }
 
+// Every run of 9+ digits in the text, split into groups in the same walk that finds its end.
+void PiiScanner::confirm_numeric_runs(std::string_view text, ScanScratch& scratch) const {
+  std::vector<RunGroup>& groups = scratch.groups();
+  for (std::size_t i = next_digit(text, 0); i < text.size(); i = next_digit(text, i)) {
+    const int digits = split_numeric_run(text, i, groups);
+    i = groups.back().end;
+    if (digits >= kMinDigits) confirm_numeric_run(text, groups, scratch);
+  }
+}
+
 // Sub-spans of whole groups holding 9..19 digits are tried from each group start, longest first;
 // once one confirms, the next start is after it (the overlap rule would drop anything starting
 // inside it). A run has few groups, and the digit limit bounds the work per start.
-void PiiScanner::confirm_numeric_run(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const {
-  std::vector<RunGroup>& groups = scratch.groups();
-  split_numeric_run(text, hit.from, groups);
+void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups,
+                                     ScanScratch& scratch) const {
   std::string& compact = scratch.compact();
-  const Span run{hit.from, hit.to};
-  const bool plus = hit.from > 0 && text[hit.from - 1] == '+';
+  const Span run{groups.front().begin, groups.back().end};
+  const bool plus = run.begin > 0 && text[run.begin - 1] == '+';
   std::array<int, kMaxDigits> digits{};
   std::array<SepKind, kMaxDigits> seps{};
   std::array<int, kMaxDigits + 1> totals{};  // digits in groups i..i+n-1

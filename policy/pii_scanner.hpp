@@ -64,7 +64,8 @@ class PiiScanner {
 
  private:
   PiiScanner() = default;
-  void confirm_numeric_run(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const;
+  void confirm_numeric_runs(std::string_view text, ScanScratch& scratch) const;
+  void confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups, ScanScratch& scratch) const;
   bool confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run, bool x_suffix,
                             signed char* context, ScanScratch& scratch) const;
   void confirm_located(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const;
@@ -72,12 +73,11 @@ class PiiScanner {
   bool confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact, ScanScratch& scratch,
                     bool context_checked = false) const;
 
-  hs_database* db_ = nullptr;
+  hs_database* db_ = nullptr;  // null when only numeric detectors are enabled
   std::uint64_t generation_ = 0;
   std::vector<DetectorSpec> specs_;      // index = priority
   std::vector<unsigned> numeric_specs_;  // indexes of the numeric detectors, in priority order
   std::vector<unsigned> pattern_spec_;   // Hyperscan pattern id -> spec index
-  unsigned run_pattern_ = ~0u;           // the shared numeric run pattern's id, if any
   std::vector<std::string> ids_;
   int current_year_ = 0;
 };
