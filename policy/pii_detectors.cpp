@@ -83,11 +83,13 @@ DetectorSpec numeric(std::string id, NumericShape shape, Validator v, std::vecto
   return s;
 }
 
-DetectorSpec located(std::string id, std::string regex, Locator loc, Validator v, Boundary b) {
+DetectorSpec located(std::string id, std::string regex, Locator loc, Validator v, Boundary b,
+                     RunTrigger trigger = nullptr) {
   DetectorSpec s;
   s.id = std::move(id);
   s.regex = std::move(regex);
   s.locate = loc;
+  s.run_trigger = trigger;
   s.validator = v;
   s.boundary = b;
   return s;
@@ -144,11 +146,12 @@ std::vector<DetectorSpec> contact_and_finance() {
       numeric("kr_phone", kr_phone_shape, validate_kr_phone),
       numeric("jp_phone", jp_phone_shape, validate_jp_phone),
       numeric("kr_bank_account", bank_account_shape, validate_kr_bank_account, kBankWords),
-      located("iban", "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}", locators::iban, validate_iban, Boundary::kWord),
+      located("iban", "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}", locators::iban, validate_iban, Boundary::kWord,
+              locators::iban_start),
       located("email", "@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2}", locators::email, validate_email,
               Boundary::kEmail),
       located("ipv4", "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}", locators::ipv4, validate_ipv4,
-              Boundary::kIp),
+              Boundary::kIp, locators::ipv4_windows),
       located("ipv6", "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}", locators::ipv6, validate_ipv6, Boundary::kIp),
       // Passport numbers are only taken after a passport keyword (part of the pattern, so
       // Hyperscan looks for a literal first): letter+digit codes are everywhere in business text.

@@ -48,13 +48,20 @@ bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout
   return false;
 }
 
-// Every run of 9+ digits in the text, split into groups in the same walk that finds its end.
-void PiiScanner::confirm_numeric_runs(std::string_view text, ScanScratch& scratch) const {
+// Every digit run of the text, split into groups in the walk that finds its end: runs of 9+
+// digits go to the numeric detectors, every run to the run triggers (IBAN, IPv4).
+void PiiScanner::scan_digit_runs(std::string_view text, ScanScratch& scratch) const {
   std::vector<RunGroup>& groups = scratch.groups();
+  std::vector<std::size_t>& ends = scratch.ends();
   for (std::size_t i = next_digit(text, 0); i < text.size(); i = next_digit(text, i)) {
     const int digits = split_numeric_run(text, i, groups);
     i = groups.back().end;
-    if (digits >= kMinDigits) confirm_numeric_run(text, groups, scratch);
+    if (digits >= kMinDigits && !numeric_specs_.empty()) confirm_numeric_run(text, groups, scratch);
+    for (const unsigned pattern : triggered_) {
+      ends.clear();
+      specs_[pattern_spec_[pattern]].run_trigger(text, groups, ends);
+      for (const std::size_t end : ends) confirm_located(text, ScanHit{pattern, 0, end}, scratch);
+    }
   }
 }
 

@@ -91,6 +91,7 @@ Result<std::shared_ptr<const PiiScanner>> PiiScanner::create(const PiiScannerCon
   std::shared_ptr<PiiScanner> scanner(new PiiScanner());
   std::vector<const char*> exprs;
   std::vector<unsigned> flags, ids;
+  std::vector<unsigned> triggered;  // located detectors found from the digit runs
   for (unsigned i = 0; i < specs->size(); ++i) {
     DetectorSpec& s = (*specs)[i];
     for (std::string& w : s.context_words) w = lower_ascii(std::move(w));
@@ -100,12 +101,21 @@ Result<std::shared_ptr<const PiiScanner>> PiiScanner::create(const PiiScannerCon
       scanner->numeric_specs_.push_back(i);
       continue;
     }
+    if (s.run_trigger != nullptr) {
+      triggered.push_back(i);
+      continue;
+    }
     exprs.push_back(s.regex.c_str());
     flags.push_back(s.locate != nullptr ? 0u : HS_FLAG_SOM_LEFTMOST);  // custom regexes need the start
     ids.push_back(static_cast<unsigned>(ids.size()));
     scanner->pattern_spec_.push_back(i);
   }
   if (scanner->numeric_specs_.size() > kMaxNumericSpecs) return config_error("too many numeric detectors");
+  // Triggered detectors take the pattern ids after Hyperscan's (their own handled_to slots).
+  for (unsigned i : triggered) {
+    scanner->triggered_.push_back(static_cast<unsigned>(scanner->pattern_spec_.size()));
+    scanner->pattern_spec_.push_back(i);
+  }
   hs_compile_error_t* err = nullptr;
   // Only numeric detectors enabled: digit runs are found without Hyperscan, so no database.
   if (!exprs.empty() && hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
@@ -146,8 +156,8 @@ Status PiiScanner::scan(std::string_view text, ScanScratch& scratch, std::vector
   }
   std::vector<ConfirmedSpan>& confirmed = scratch.confirmed();
   confirmed.clear();
-  if (!numeric_specs_.empty()) confirm_numeric_runs(text, scratch);
   scratch.handled_to().assign(pattern_spec_.size(), 0);
+  if (!numeric_specs_.empty() || !triggered_.empty()) scan_digit_runs(text, scratch);
   for (const ScanHit& h : scratch.hits()) confirm_located(text, h, scratch);
   // Keep the earliest-starting, then longest, then highest-priority finding of each overlap.
   std::sort(confirmed.begin(), confirmed.end(), [](const ConfirmedSpan& a, const ConfirmedSpan& b) {

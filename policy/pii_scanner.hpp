@@ -64,7 +64,7 @@ class PiiScanner {
 
  private:
   PiiScanner() = default;
-  void confirm_numeric_runs(std::string_view text, ScanScratch& scratch) const;
+  void scan_digit_runs(std::string_view text, ScanScratch& scratch) const;
   void confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups, ScanScratch& scratch) const;
   bool confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run, bool x_suffix,
                             signed char* context, ScanScratch& scratch) const;
@@ -77,7 +77,8 @@ class PiiScanner {
   std::uint64_t generation_ = 0;
   std::vector<DetectorSpec> specs_;      // index = priority
   std::vector<unsigned> numeric_specs_;  // indexes of the numeric detectors, in priority order
-  std::vector<unsigned> pattern_spec_;   // Hyperscan pattern id -> spec index
+  std::vector<unsigned> pattern_spec_;   // pattern id (Hyperscan's, then triggered_) -> spec index
+  std::vector<unsigned> triggered_;      // pattern ids of the located detectors with a run trigger
   std::vector<std::string> ids_;
   int current_year_ = 0;
 };

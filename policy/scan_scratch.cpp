@@ -18,6 +18,7 @@ ScanScratch::ScanScratch(ScanScratch&& other) noexcept
       compact_(std::move(other.compact_)),
       spans_(std::move(other.spans_)),
       groups_(std::move(other.groups_)),
+      ends_(std::move(other.ends_)),
       confirmed_(std::move(other.confirmed_)),
       handled_to_(std::move(other.handled_to_)) {}
 
@@ -30,6 +31,7 @@ ScanScratch& ScanScratch::operator=(ScanScratch&& other) noexcept {
     compact_ = std::move(other.compact_);
     spans_ = std::move(other.spans_);
     groups_ = std::move(other.groups_);
+    ends_ = std::move(other.ends_);
     confirmed_ = std::move(other.confirmed_);
     handled_to_ = std::move(other.handled_to_);
   }
