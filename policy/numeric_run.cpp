@@ -78,14 +78,11 @@ int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunG
   std::size_t i = begin;
   SepKind before = SepKind::kSpace;
   for (;;) {
-    RunGroup g{i, i, 0, before};
-    while (std::size_t n = digit_at(text, i)) {
-      i += n;
-      ++g.digits;
-    }
-    g.end = i;
-    total += g.digits;
-    groups.push_back(g);
+    const std::size_t start = i;
+    int digits = 0;
+    for (std::size_t n; (n = digit_at(text, i)) != 0; i += n) ++digits;
+    total += digits;
+    groups.push_back(RunGroup{start, i, digits, before});
     const std::size_t s = sep_at(text, i, before);
     if (s == 0 || digit_at(text, i + s) == 0) return total;
     i += s;
@@ -93,12 +90,15 @@ int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunG
 }
 
 void append_digits(std::string_view text, const RunGroup& group, std::string& out) {
-  for (std::size_t i = group.begin; i < group.end;) {
+  const std::size_t at = out.size();
+  out.resize(at + static_cast<std::size_t>(group.digits));
+  char* d = out.data() + at;
+  for (std::size_t i = group.begin; i < group.end; ++d) {
     if (byte(text, i) <= '9') {
-      out.push_back(text[i]);
+      *d = text[i];
       ++i;
     } else {
-      out.push_back(static_cast<char>('0' + (byte(text, i + 2) - 0x90)));
+      *d = static_cast<char>('0' + (byte(text, i + 2) - 0x90));
       i += 3;
     }
   }

@@ -74,10 +74,17 @@ bool bank_account_shape(const NumericLayout& l) {
   return true;
 }
 
-DetectorSpec numeric(std::string id, NumericShape shape, Validator v, std::vector<std::string> context = {}) {
+// Bits lo..hi: the digit totals a shape may accept (see DetectorSpec::digit_totals; the scanner
+// asks about 9 to 19 digits).
+constexpr std::uint32_t totals(int lo, int hi) { return ((2u << hi) - 1) & ~((1u << lo) - 1); }
+constexpr std::uint32_t totals(int n) { return totals(n, n); }
+
+DetectorSpec numeric(std::string id, NumericShape shape, std::uint32_t digit_totals, Validator v,
+                     std::vector<std::string> context = {}) {
   DetectorSpec s;
   s.id = std::move(id);
   s.shape = shape;
+  s.digit_totals = digit_totals;
   s.validator = v;
   s.context_words = std::move(context);
   return s;
@@ -116,36 +123,36 @@ std::vector<DetectorSpec> secrets() {
 
 std::vector<DetectorSpec> national_ids() {
   return {
-      numeric("kr_rrn", rrn_shape, validate_kr_rrn),
-      numeric("kr_frn", rrn_shape, validate_kr_frn),
-      numeric("kr_brn", brn_shape, validate_kr_brn),
+      numeric("kr_rrn", rrn_shape, totals(13), validate_kr_rrn),
+      numeric("kr_frn", rrn_shape, totals(13), validate_kr_frn),
+      numeric("kr_brn", brn_shape, totals(10), validate_kr_brn),
       // Bare, the checksum passes one random 10-digit number in ten (waybills, order numbers).
-      numeric("kr_brn", brn_bare_shape, validate_kr_brn,
+      numeric("kr_brn", brn_bare_shape, totals(10), validate_kr_brn,
               {"사업자", "등록번호", "business registration", "brn", "事業者"}),
-      numeric("kr_driver_license", driver_license_shape, validate_kr_driver_license),
-      numeric("jp_my_number", my_number_shape, validate_jp_my_number),
+      numeric("kr_driver_license", driver_license_shape, totals(12), validate_kr_driver_license),
+      numeric("jp_my_number", my_number_shape, totals(12), validate_jp_my_number),
       // Bare, the check digit passes one random 12-digit number in eleven (tracking numbers).
-      numeric("jp_my_number", my_number_bare_shape, validate_jp_my_number,
+      numeric("jp_my_number", my_number_bare_shape, totals(12), validate_jp_my_number,
               {"マイナンバー", "個人番号", "my number", "mynumber", "마이넘버"}),
       // One random number in nine passes and 13-digit numbers (EAN barcodes) are everywhere.
-      numeric("jp_corporate_number", corporate_number_shape, validate_jp_corporate_number,
+      numeric("jp_corporate_number", corporate_number_shape, totals(13), validate_jp_corporate_number,
               {"法人番号", "法人", "corporate number", "corporate no"}),
       [] {
-        DetectorSpec s = numeric("cn_resident_id", cn_resident_id_shape, validate_cn_resident_id);
+        DetectorSpec s = numeric("cn_resident_id", cn_resident_id_shape, totals(18), validate_cn_resident_id);
         s.x_suffix = true;
         return s;
       }(),
-      numeric("us_ssn", ssn_shape, validate_us_ssn),
-      numeric("us_ssn", ssn_bare_shape, validate_us_ssn, {"ssn", "social security"}),
+      numeric("us_ssn", ssn_shape, totals(9), validate_us_ssn),
+      numeric("us_ssn", ssn_bare_shape, totals(9), validate_us_ssn, {"ssn", "social security"}),
   };
 }
 
 std::vector<DetectorSpec> contact_and_finance() {
   return {
-      numeric("credit_card", card_shape, validate_credit_card),
-      numeric("kr_phone", kr_phone_shape, validate_kr_phone),
-      numeric("jp_phone", jp_phone_shape, validate_jp_phone),
-      numeric("kr_bank_account", bank_account_shape, validate_kr_bank_account, kBankWords),
+      numeric("credit_card", card_shape, totals(13, 19), validate_credit_card),
+      numeric("kr_phone", kr_phone_shape, totals(9, 19), validate_kr_phone),
+      numeric("jp_phone", jp_phone_shape, totals(9, 17), validate_jp_phone),
+      numeric("kr_bank_account", bank_account_shape, totals(10, 14), validate_kr_bank_account, kBankWords),
       located("iban", "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}", locators::iban, validate_iban, Boundary::kWord,
               locators::iban_start),
       located("email", "@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2}", locators::email, validate_email,

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,10 @@ using RunTrigger = void (*)(std::string_view text, const std::vector<RunGroup>& 
 struct DetectorSpec {
   std::string id;                // used in config, metrics labels, audit records and placeholders
   NumericShape shape = nullptr;  // numeric detector: which group layouts it accepts
+  // Numeric detector: bit n set when `shape` may accept a layout of n digits (the 'X' form of
+  // cn_resident_id counts as 18). The scanner asks only those shapes; a test checks that no
+  // shape accepts a total outside its mask.
+  std::uint32_t digit_totals = 0;
   std::string regex;             // located and custom detectors: Hyperscan syntax over bytes
   Locator locate = nullptr;      // located detector; custom detectors have neither shape nor locate
   // Located detector found from the digit runs instead of Hyperscan (whose patterns without a

@@ -10,7 +10,7 @@ namespace sovgw::policy {
 namespace {
 
 constexpr int kMinDigits = 9;   // the shortest numeric detector (us_ssn, 02-123-4567)
-constexpr int kMaxDigits = 19;  // the longest (payment cards)
+constexpr int kMaxDigits = kMaxNumericDigits;
 // No shape has more groups (cards: 4+4+4+4+3). The cap also bounds the work on adversarial runs
 // such as "1 2 3 4 5 ..." to a few checks per group.
 constexpr std::size_t kMaxGroups = 6;
@@ -30,12 +30,13 @@ bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, s
   return true;
 }
 
-// The numeric detectors, in priority order, against one sub-span of a run; true when one
-// confirms it. `context` caches per detector whether its words occur around the whole run
+// The numeric detectors that may accept its digit total, in priority order, against one sub-span
+// of a run; true when one confirms it. `context` caches per detector whether its words occur around the whole run
 // (sub-spans of one run share their surroundings): 0 unknown, 1 present, -1 absent.
 bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run,
                                       bool x_suffix, signed char* context, ScanScratch& scratch) const {
-  for (std::size_t idx = 0; idx < numeric_specs_.size(); ++idx) {
+  for (std::uint32_t todo = numeric_for_total_[static_cast<std::size_t>(layout.total)]; todo != 0; todo &= todo - 1) {
+    const auto idx = static_cast<std::size_t>(__builtin_ctz(todo));
     const unsigned k = numeric_specs_[idx];
     const DetectorSpec& s = specs_[k];
     if ((x_suffix && !s.x_suffix) || !s.shape(layout)) continue;
@@ -70,15 +71,18 @@ void PiiScanner::scan_digit_runs(std::string_view text, ScanScratch& scratch) co
 // inside it). A run has few groups, and the digit limit bounds the work per start.
 void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups,
                                      ScanScratch& scratch) const {
-  std::string& compact = scratch.compact();
+  std::string& compact = scratch.compact();  // the run's digits; a sub-span's are a substring
+  compact.clear();
+  for (const RunGroup& g : groups) append_digits(text, g, compact);
   const Span run{groups.front().begin, groups.back().end};
   const bool plus = run.begin > 0 && text[run.begin - 1] == '+';
   std::array<int, kMaxDigits> digits{};
   std::array<SepKind, kMaxDigits> seps{};
   std::array<int, kMaxDigits + 1> totals{};  // digits in groups i..i+n-1
   std::array<signed char, kMaxNumericSpecs> context{};
+  std::array<char, 18> with_x_digits{};
+  std::size_t offset = 0;  // digits in the groups before i
   for (std::size_t i = 0; i < groups.size();) {
-    compact.clear();
     std::size_t n = 0;
     for (int total = 0; i + n < groups.size() && n < kMaxGroups && total + groups[i + n].digits <= kMaxDigits; ++n) {
       const RunGroup& g = groups[i + n];
@@ -86,8 +90,8 @@ void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<Ru
       digits[n] = g.digits;
       if (n > 0) seps[n - 1] = g.sep_before;
       totals[n + 1] = total;
-      append_digits(text, g, compact);
     }
+    const std::string_view from_i = std::string_view(compact).substr(offset);
     std::size_t next = i + 1;
     for (; n > 0 && totals[n] >= kMinDigits; --n) {
       const RunGroup& last = groups[i + n - 1];
@@ -97,23 +101,24 @@ void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<Ru
       const bool x_next = i + n == groups.size() && total == 17 && last.end < text.size() &&
                           (text[last.end] == 'X' || text[last.end] == 'x');
       if (x_next) {  // a trailing check character 'X' (cn_resident_id)
-        compact.resize(17);
-        compact.push_back('X');
-        const NumericLayout with_x{digits.data(), seps.data(), static_cast<int>(n), 18, false, compact};
+        from_i.copy(with_x_digits.data(), 17);
+        with_x_digits[17] = 'X';
+        const NumericLayout with_x{digits.data(), seps.data(), static_cast<int>(n), 18, false,
+                                   std::string_view(with_x_digits.data(), 18)};
         if (confirm_numeric_span(text, with_x, Span{span.begin, span.end + 1}, run, true, context.data(), scratch)) {
           next = i + n;
           break;
         }
       }
       const NumericLayout layout{
-          digits.data(), seps.data(), static_cast<int>(n),
-          total,         lead_plus,   std::string_view(compact).substr(0, static_cast<std::size_t>(total))};
+          digits.data(), seps.data(), static_cast<int>(n), total, lead_plus,
+          from_i.substr(0, static_cast<std::size_t>(total))};
       if (confirm_numeric_span(text, layout, span, run, false, context.data(), scratch)) {
         next = i + n;
         break;
       }
     }
-    i = next;
+    for (; i < next; ++i) offset += static_cast<std::size_t>(groups[i].digits);
   }
 }
 

@@ -111,6 +111,12 @@ Result<std::shared_ptr<const PiiScanner>> PiiScanner::create(const PiiScannerCon
     scanner->pattern_spec_.push_back(i);
   }
   if (scanner->numeric_specs_.size() > kMaxNumericSpecs) return config_error("too many numeric detectors");
+  for (std::size_t idx = 0; idx < scanner->numeric_specs_.size(); ++idx) {
+    const std::uint32_t accepts = (*specs)[scanner->numeric_specs_[idx]].digit_totals;
+    for (int total = 0; total <= kMaxNumericDigits; ++total) {
+      if ((accepts >> total) & 1u) scanner->numeric_for_total_[static_cast<std::size_t>(total)] |= 1u << idx;
+    }
+  }
   // Triggered detectors take the pattern ids after Hyperscan's (their own handled_to slots).
   for (unsigned i : triggered) {
     scanner->triggered_.push_back(static_cast<unsigned>(scanner->pattern_spec_.size()));

@@ -13,6 +13,7 @@
 //   // found->at(0): detector "kr_rrn", bytes [begin, end) of the original text
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -37,6 +38,7 @@ struct PiiFinding {
 
 // Built-in numeric detectors (table rows with a shape); custom detectors are never numeric.
 inline constexpr std::size_t kMaxNumericSpecs = 32;
+inline constexpr int kMaxNumericDigits = 19;  // the longest numeric detector (payment cards)
 
 struct PiiScannerConfig {
   std::optional<std::vector<std::string>> builtins;  // ids to enable; nullopt = every built-in
@@ -77,6 +79,8 @@ class PiiScanner {
   std::uint64_t generation_ = 0;
   std::vector<DetectorSpec> specs_;      // index = priority
   std::vector<unsigned> numeric_specs_;  // indexes of the numeric detectors, in priority order
+  // Per digit total: bit i set when numeric_specs_[i]'s shape may accept that many digits.
+  std::array<std::uint32_t, kMaxNumericDigits + 1> numeric_for_total_{};
   std::vector<unsigned> pattern_spec_;   // pattern id (Hyperscan's, then triggered_) -> spec index
   std::vector<unsigned> triggered_;      // pattern ids of the located detectors with a run trigger
   std::vector<std::string> ids_;
