@@ -20,7 +20,6 @@ constexpr std::size_t kMaxGroups = 6;
 bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact,
                               ScanScratch& scratch, bool context_checked) const {
   const DetectorSpec& s = specs_[spec];
-  if (!boundary_ok(s.boundary, text, span.begin, span.end)) return false;
   const std::string_view raw = text.substr(span.begin, span.end - span.begin);
   if (!s.validator(Candidate{raw, compact, current_year_})) return false;
   if (!context_checked && !s.context_words.empty() && !context_ok(s.context_words, text, span.begin, span.end)) {
@@ -44,17 +43,23 @@ bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout
       if (context[idx] == 0) context[idx] = context_ok(s.context_words, text, run.begin, run.end) ? 1 : -1;
       if (context[idx] < 0) continue;
     }
+    if (!boundary_ok(s.boundary, text, span.begin, span.end)) continue;
     if (confirm_span(text, k, span, layout.compact, scratch, true)) return true;
   }
   return false;
 }
 
-// Every digit run of the text, split into groups in the walk that finds its end: runs of 9+
-// digits go to the numeric detectors, every run to the run triggers (IBAN, IPv4).
-void PiiScanner::scan_digit_runs(std::string_view text, ScanScratch& scratch) const {
+// Hyperscan's hits and every digit run of the text (split into groups in the walk that finds its
+// end), in text order so that the confirmed spans come out nearly sorted: runs of 9+ digits go to
+// the numeric detectors, every run to the run triggers (IBAN, IPv4).
+void PiiScanner::confirm_hits(std::string_view text, ScanScratch& scratch) const {
   std::vector<RunGroup>& groups = scratch.groups();
   std::vector<std::size_t>& ends = scratch.ends();
-  for (std::size_t i = next_digit(text, 0); i < text.size(); i = next_digit(text, i)) {
+  const std::vector<ScanHit>& hits = scratch.hits();
+  std::size_t h = 0;
+  const bool runs = !numeric_specs_.empty() || !triggered_.empty();
+  for (std::size_t i = runs ? next_digit(text, 0) : text.size(); i < text.size(); i = next_digit(text, i)) {
+    for (; h < hits.size() && hits[h].to <= i; ++h) confirm_located(text, hits[h], scratch);
     const int digits = split_numeric_run(text, i, groups);
     i = groups.back().end;
     if (digits >= kMinDigits && !numeric_specs_.empty()) confirm_numeric_run(text, groups, scratch);
@@ -64,6 +69,7 @@ void PiiScanner::scan_digit_runs(std::string_view text, ScanScratch& scratch) co
       for (const std::size_t end : ends) confirm_located(text, ScanHit{pattern, 0, end}, scratch);
     }
   }
+  for (; h < hits.size(); ++h) confirm_located(text, hits[h], scratch);
 }
 
 // Sub-spans of whole groups holding 9..19 digits are tried from each group start, longest first;
@@ -139,6 +145,7 @@ void PiiScanner::confirm_located(std::string_view text, const ScanHit& hit, Scan
   if (s.locate != nullptr) handled_to = spans.front().end;
   for (const Span& span : spans) {
     if (span.begin >= span.end || span.end > text.size()) continue;
+    if (!boundary_ok(s.boundary, text, span.begin, span.end)) continue;  // before folding: cheaper
     compact_into(text.substr(span.begin, span.end - span.begin), scratch.compact());
     if (confirm_span(text, spec, span, scratch.compact(), scratch)) return;
   }

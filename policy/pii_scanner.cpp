@@ -74,6 +74,35 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
   return 0;  // keep scanning
 }
 
+// Earliest-starting, then longest, then highest-priority first: the overlap rule keeps the first
+// finding of each overlap in this order.
+bool before(const ConfirmedSpan& a, const ConfirmedSpan& b) {
+  if (a.span.begin != b.span.begin) return a.span.begin < b.span.begin;
+  if (a.span.end != b.span.end) return a.span.end > b.span.end;
+  return a.priority < b.priority;
+}
+
+// Hits are confirmed in text order, so the list is nearly sorted: an insertion sort does it in
+// one pass. A span whose start lies far back (a PEM block, a keyword token) may make it move
+// many entries; past a budget of moves, a full sort takes over, so the worst case stays n log n.
+void sort_confirmed(std::vector<ConfirmedSpan>& v) {
+  std::size_t budget = 4 * v.size() + 64;
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    if (!before(v[i], v[i - 1])) continue;
+    const ConfirmedSpan x = v[i];
+    std::size_t j = i;
+    for (; j > 0 && before(x, v[j - 1]); --j) {
+      if (budget-- == 0) {
+        v[j] = x;  // the entries stay a permutation of the list
+        std::sort(v.begin(), v.end(), before);
+        return;
+      }
+      v[j] = v[j - 1];
+    }
+    v[j] = x;
+  }
+}
+
 int system_year() {
   const std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
   return static_cast<int>(today.year());
@@ -163,14 +192,8 @@ Status PiiScanner::scan(std::string_view text, ScanScratch& scratch, std::vector
   std::vector<ConfirmedSpan>& confirmed = scratch.confirmed();
   confirmed.clear();
   scratch.handled_to().assign(pattern_spec_.size(), 0);
-  if (!numeric_specs_.empty() || !triggered_.empty()) scan_digit_runs(text, scratch);
-  for (const ScanHit& h : scratch.hits()) confirm_located(text, h, scratch);
-  // Keep the earliest-starting, then longest, then highest-priority finding of each overlap.
-  std::sort(confirmed.begin(), confirmed.end(), [](const ConfirmedSpan& a, const ConfirmedSpan& b) {
-    if (a.span.begin != b.span.begin) return a.span.begin < b.span.begin;
-    if (a.span.end != b.span.end) return a.span.end > b.span.end;
-    return a.priority < b.priority;
-  });
+  confirm_hits(text, scratch);
+  sort_confirmed(confirmed);
   std::size_t covered = 0;
   for (const ConfirmedSpan& c : confirmed) {
     if (out.empty() || c.span.begin >= covered) {

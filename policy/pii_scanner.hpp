@@ -66,12 +66,13 @@ class PiiScanner {
 
  private:
   PiiScanner() = default;
-  void scan_digit_runs(std::string_view text, ScanScratch& scratch) const;
+  void confirm_hits(std::string_view text, ScanScratch& scratch) const;
   void confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups, ScanScratch& scratch) const;
   bool confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run, bool x_suffix,
                             signed char* context, ScanScratch& scratch) const;
   void confirm_located(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const;
-  // `context_checked`: the caller has already checked the context words.
+  // Validator and context words; the caller has checked the edges (and, with `context_checked`,
+  // the context words).
   bool confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact, ScanScratch& scratch,
                     bool context_checked = false) const;
 
