@@ -72,36 +72,39 @@ std::size_t next_digit(std::string_view text, std::size_t from) {
   }
 }
 
-int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups) {
+int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups,
+                      std::string& digits) {
   groups.clear();
-  int total = 0;
+  // Written by index (std::string::push_back is not inlined here), trimmed to length at the end.
+  digits.resize(digits.capacity());
+  std::size_t n = 0;
+  auto put = [&digits, &n](char c) {
+    if (n == digits.size()) digits.resize(2 * n + 32);
+    digits[n++] = c;
+  };
   std::size_t i = begin;
   SepKind before = SepKind::kSpace;
   for (;;) {
-    const std::size_t start = i;
-    int digits = 0;
-    for (std::size_t n; (n = digit_at(text, i)) != 0; i += n) ++digits;
-    total += digits;
-    groups.push_back(RunGroup{start, i, digits, before});
+    const std::size_t start = i, folded = n;
+    for (;;) {
+      const unsigned char c = i < text.size() ? byte(text, i) : 0;
+      if (c >= '0' && c <= '9') {
+        put(static_cast<char>(c));
+        ++i;
+      } else if (c == 0xEF && digit_at(text, i) == 3) {
+        put(static_cast<char>('0' + (byte(text, i + 2) - 0x90)));
+        i += 3;
+      } else {
+        break;
+      }
+    }
+    groups.push_back(RunGroup{start, i, static_cast<int>(n - folded), before});
     const std::size_t s = sep_at(text, i, before);
-    if (s == 0 || digit_at(text, i + s) == 0) return total;
+    if (s == 0 || digit_at(text, i + s) == 0) break;
     i += s;
   }
-}
-
-void append_digits(std::string_view text, const RunGroup& group, std::string& out) {
-  const std::size_t at = out.size();
-  out.resize(at + static_cast<std::size_t>(group.digits));
-  char* d = out.data() + at;
-  for (std::size_t i = group.begin; i < group.end; ++d) {
-    if (byte(text, i) <= '9') {
-      *d = text[i];
-      ++i;
-    } else {
-      *d = static_cast<char>('0' + (byte(text, i + 2) - 0x90));
-      i += 3;
-    }
-  }
+  digits.resize(n);
+  return static_cast<int>(n);
 }
 
 }  // namespace sovgw::policy

@@ -18,11 +18,8 @@ namespace sovgw::policy {
 // Start of the first digit (ASCII or full-width) at or after byte `from`; text.size() if none.
 std::size_t next_digit(std::string_view text, std::size_t from);
 
-// Splits the run starting at `begin` into groups (cleared first); returns its number of digits.
-// The run ends at groups.back().end.
-int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups);
-
-// Appends the group's digits, full-width ones folded to ASCII.
-void append_digits(std::string_view text, const RunGroup& group, std::string& out);
+// Splits the run starting at `begin` into groups and its digits, full-width ones folded to ASCII
+// (both cleared first); returns the number of digits. The run ends at groups.back().end.
+int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups, std::string& digits);
 
 }  // namespace sovgw::policy

@@ -60,7 +60,7 @@ void PiiScanner::confirm_hits(std::string_view text, ScanScratch& scratch) const
   const bool runs = !numeric_specs_.empty() || !triggered_.empty();
   for (std::size_t i = runs ? next_digit(text, 0) : text.size(); i < text.size(); i = next_digit(text, i)) {
     for (; h < hits.size() && hits[h].to <= i; ++h) confirm_located(text, hits[h], scratch);
-    const int digits = split_numeric_run(text, i, groups);
+    const int digits = split_numeric_run(text, i, groups, scratch.run_digits());
     i = groups.back().end;
     if (digits >= kMinDigits && !numeric_specs_.empty()) confirm_numeric_run(text, groups, scratch);
     for (const unsigned pattern : triggered_) {
@@ -77,16 +77,15 @@ void PiiScanner::confirm_hits(std::string_view text, ScanScratch& scratch) const
 // inside it). A run has few groups, and the digit limit bounds the work per start.
 void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups,
                                      ScanScratch& scratch) const {
-  std::string& compact = scratch.compact();  // the run's digits; a sub-span's are a substring
-  compact.clear();
-  for (const RunGroup& g : groups) append_digits(text, g, compact);
+  const std::string& compact = scratch.run_digits();  // a sub-span's digits are a substring
   const Span run{groups.front().begin, groups.back().end};
   const bool plus = run.begin > 0 && text[run.begin - 1] == '+';
-  std::array<int, kMaxDigits> digits{};
-  std::array<SepKind, kMaxDigits> seps{};
-  std::array<int, kMaxDigits + 1> totals{};  // digits in groups i..i+n-1
+  // Written before they are read: left uninitialised (this runs for every digit run).
+  std::array<int, kMaxDigits> digits;
+  std::array<SepKind, kMaxDigits> seps;
+  std::array<int, kMaxDigits + 1> totals;  // digits in groups i..i+n-1
+  std::array<char, 18> with_x_digits;
   std::array<signed char, kMaxNumericSpecs> context{};
-  std::array<char, 18> with_x_digits{};
   std::size_t offset = 0;  // digits in the groups before i
   for (std::size_t i = 0; i < groups.size();) {
     std::size_t n = 0;

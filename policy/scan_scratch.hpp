@@ -49,6 +49,7 @@ class ScanScratch {
   // Working buffers, reused across scans so a scan allocates only when they must grow.
   std::vector<ScanHit>& hits() { return hits_; }
   std::string& compact() { return compact_; }
+  std::string& run_digits() { return run_digits_; }
   std::vector<Span>& spans() { return spans_; }
   std::vector<RunGroup>& groups() { return groups_; }
   std::vector<std::size_t>& ends() { return ends_; }
@@ -60,6 +61,7 @@ class ScanScratch {
   std::uint64_t generation_ = 0;  // scanner generation the scratch was last sized for (0: none)
   std::vector<ScanHit> hits_;
   std::string compact_;
+  std::string run_digits_;  // the digits of the digit run being confirmed, folded to ASCII
   std::vector<Span> spans_;
   std::vector<RunGroup> groups_;
   std::vector<std::size_t> ends_;  // match ends a run trigger reports for one run
