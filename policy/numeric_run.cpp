@@ -72,11 +72,12 @@ std::size_t next_digit(std::string_view text, std::size_t from) {
   }
 }
 
-int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups,
-                      std::string& digits) {
+std::string_view split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups,
+                                   std::string& buffer) {
   groups.clear();
-  // Written by index (std::string::push_back is not inlined here), trimmed to length at the end.
-  digits.resize(digits.capacity());
+  // Written by index (std::string::push_back is not inlined here); the buffer only ever grows,
+  // so a run costs no clearing however long an earlier one was.
+  std::string& digits = buffer;
   std::size_t n = 0;
   auto put = [&digits, &n](char c) {
     if (n == digits.size()) digits.resize(2 * n + 32);
@@ -103,8 +104,7 @@ int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunG
     if (s == 0 || digit_at(text, i + s) == 0) break;
     i += s;
   }
-  digits.resize(n);
-  return static_cast<int>(n);
+  return std::string_view(digits.data(), n);
 }
 
 }  // namespace sovgw::policy

@@ -18,8 +18,9 @@ namespace sovgw::policy {
 // Start of the first digit (ASCII or full-width) at or after byte `from`; text.size() if none.
 std::size_t next_digit(std::string_view text, std::size_t from);
 
-// Splits the run starting at `begin` into groups and its digits, full-width ones folded to ASCII
-// (both cleared first); returns the number of digits. The run ends at groups.back().end.
-int split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups, std::string& digits);
+// Splits the run starting at `begin` into groups (cleared first) and returns its digits,
+// full-width ones folded to ASCII, held in `buffer`. The run ends at groups.back().end.
+std::string_view split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups,
+                                   std::string& buffer);
 
 }  // namespace sovgw::policy

@@ -60,9 +60,10 @@ void PiiScanner::confirm_hits(std::string_view text, ScanScratch& scratch) const
   const bool runs = !numeric_specs_.empty() || !triggered_.empty();
   for (std::size_t i = runs ? next_digit(text, 0) : text.size(); i < text.size(); i = next_digit(text, i)) {
     for (; h < hits.size() && hits[h].to <= i; ++h) confirm_located(text, hits[h], scratch);
-    const int digits = split_numeric_run(text, i, groups, scratch.run_digits());
+    const std::string_view digits = split_numeric_run(text, i, groups, scratch.run_digits());
     i = groups.back().end;
-    if (digits >= kMinDigits && !numeric_specs_.empty()) confirm_numeric_run(text, groups, scratch);
+    if (digits.size() >= std::size_t{kMinDigits} && !numeric_specs_.empty())
+      confirm_numeric_run(text, groups, digits, scratch);
     for (const unsigned pattern : triggered_) {
       ends.clear();
       specs_[pattern_spec_[pattern]].run_trigger(text, groups, ends);
@@ -76,8 +77,8 @@ void PiiScanner::confirm_hits(std::string_view text, ScanScratch& scratch) const
 // once one confirms, the next start is after it (the overlap rule would drop anything starting
 // inside it). A run has few groups, and the digit limit bounds the work per start.
 void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups,
-                                     ScanScratch& scratch) const {
-  const std::string& compact = scratch.run_digits();  // a sub-span's digits are a substring
+                                     std::string_view compact, ScanScratch& scratch) const {
+  // `compact`: the run's digits; a sub-span's are a substring.
   const Span run{groups.front().begin, groups.back().end};
   const bool plus = run.begin > 0 && text[run.begin - 1] == '+';
   // Written before they are read: left uninitialised (this runs for every digit run).
@@ -96,7 +97,7 @@ void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<Ru
       if (n > 0) seps[n - 1] = g.sep_before;
       totals[n + 1] = total;
     }
-    const std::string_view from_i = std::string_view(compact).substr(offset);
+    const std::string_view from_i = compact.substr(offset);
     std::size_t next = i + 1;
     for (; n > 0 && totals[n] >= kMinDigits; --n) {
       const RunGroup& last = groups[i + n - 1];

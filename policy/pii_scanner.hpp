@@ -67,7 +67,8 @@ class PiiScanner {
  private:
   PiiScanner() = default;
   void confirm_hits(std::string_view text, ScanScratch& scratch) const;
-  void confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups, ScanScratch& scratch) const;
+  void confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups, std::string_view digits,
+                           ScanScratch& scratch) const;
   bool confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run, bool x_suffix,
                             signed char* context, ScanScratch& scratch) const;
   void confirm_located(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const;

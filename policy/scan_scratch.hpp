@@ -61,7 +61,7 @@ class ScanScratch {
   std::uint64_t generation_ = 0;  // scanner generation the scratch was last sized for (0: none)
   std::vector<ScanHit> hits_;
   std::string compact_;
-  std::string run_digits_;  // the digits of the digit run being confirmed, folded to ASCII
+  std::string run_digits_;  // holds the digits of the digit run being confirmed, folded to ASCII
   std::vector<Span> spans_;
   std::vector<RunGroup> groups_;
   std::vector<std::size_t> ends_;  // match ends a run trigger reports for one run

@@ -42,9 +42,9 @@ std::vector<std::pair<std::size_t, std::size_t>> located(const DetectorSpec& s, 
 std::vector<std::size_t> trigger_ends(const DetectorSpec& s, std::string_view text) {
   std::vector<std::size_t> ends;
   std::vector<RunGroup> groups;
-  std::string digits;
+  std::string buffer;
   for (std::size_t i = next_digit(text, 0); i < text.size(); i = next_digit(text, i)) {
-    split_numeric_run(text, i, groups, digits);
+    split_numeric_run(text, i, groups, buffer);
     i = groups.back().end;
     s.run_trigger(text, groups, ends);
   }
