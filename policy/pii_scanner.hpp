@@ -1,5 +1,6 @@
-// PiiScanner: finds personal data and secrets in decoded UTF-8 text in one Hyperscan pass, then
-// confirms each hit (edges, validator, context words) before it counts. Sits in the request
+// PiiScanner: finds personal data and secrets in decoded UTF-8 text in one Hyperscan pass and one
+// vectorised search for digit runs, then confirms each hit (edges, validator, context words)
+// before it counts. Sits in the request
 // policy stage, before any byte leaves for a target. Threading contract: a PiiScanner is built
 // once per config load, is immutable and is shared by all threads; each thread passes its own
 // ScanScratch. Fail closed: a scan error is returned as an Error (kInternal), never as "no
