@@ -1,6 +1,10 @@
 // Digit-run parsing for the numeric detectors (see numeric_run.hpp).
 #include "policy/numeric_run.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sovgw::policy {
 namespace {
 
@@ -17,12 +21,9 @@ std::size_t digit_at(std::string_view t, std::size_t i) {
   return (wide3(t, i, 0xEF, 0xBC) && byte(t, i + 2) >= 0x90 && byte(t, i + 2) <= 0x99) ? 3 : 0;
 }
 
-std::size_t digit_before(std::string_view t, std::size_t i) {
-  if (i >= 1 && byte(t, i - 1) >= '0' && byte(t, i - 1) <= '9') return 1;
-  return (i >= 3 && digit_at(t, i - 3) == 3) ? 3 : 0;
-}
-
-// Length of the separator starting at i (0 if none), and its kind.
+// Length of the separator starting at i (0 if none), and its kind: space, '-', '.', full-width
+// '－' and '．', hyphens/dashes U+2010..2015, minus U+2212, ideographic space U+3000 and the
+// katakana long-vowel mark used as a dash in Japanese.
 std::size_t sep_at(std::string_view t, std::size_t i, SepKind& kind) {
   if (i >= t.size()) return 0;
   const unsigned char c = byte(t, i);
@@ -46,61 +47,64 @@ std::size_t sep_at(std::string_view t, std::size_t i, SepKind& kind) {
   return 0;
 }
 
-std::size_t sep_before(std::string_view t, std::size_t i) {
-  SepKind k;
-  if (i >= 1 && sep_at(t, i - 1, k) == 1) return 1;
-  return (i >= 3 && sep_at(t, i - 3, k) == 3) ? 3 : 0;
-}
-
 }  // namespace
 
-Span numeric_run_around(std::string_view text, std::size_t digit_end) {
-  std::size_t b = digit_end;
+// Candidate bytes are ASCII digits and 0xEF (the lead byte of full-width digits); in prose they
+// are rare, so 16 bytes are tested at a time and only the candidates are looked at one by one.
+std::size_t next_digit(std::string_view text, std::size_t from) {
+  std::size_t i = from;
   for (;;) {
-    while (std::size_t n = digit_before(text, b)) b -= n;
-    const std::size_t s = sep_before(text, b);
-    if (s == 0 || digit_before(text, b - s) == 0) break;
-    b -= s;
+#if defined(__SSE2__)
+    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9), lead = _mm_set1_epi8(static_cast<char>(0xEF));
+    for (; i + 16 <= text.size(); i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+      const __m128i d = _mm_sub_epi8(v, zero);  // '0'..'9' -> 0..9, unsigned compare below
+      const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d), _mm_cmpeq_epi8(v, lead));
+      if (const int mask = _mm_movemask_epi8(hit); mask != 0) {
+        i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        break;
+      }
+    }
+#endif
+    while (i < text.size() && !((byte(text, i) >= '0' && byte(text, i) <= '9') || byte(text, i) == 0xEF)) ++i;
+    if (i >= text.size() || digit_at(text, i) != 0) return i;
+    ++i;  // 0xEF that does not start a full-width digit
   }
-  std::size_t e = digit_end;
-  for (;;) {
-    while (std::size_t n = digit_at(text, e)) e += n;
-    SepKind k;
-    const std::size_t s = sep_at(text, e, k);
-    if (s == 0 || digit_at(text, e + s) == 0) break;
-    e += s;
-  }
-  return Span{b, e};
 }
 
-void split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups) {
+std::string_view split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups,
+                                   std::string& buffer) {
   groups.clear();
+  // Written by index (std::string::push_back is not inlined here); the buffer only ever grows,
+  // so a run costs no clearing however long an earlier one was.
+  std::string& digits = buffer;
+  std::size_t n = 0;
+  auto put = [&digits, &n](char c) {
+    if (n == digits.size()) digits.resize(2 * n + 32);
+    digits[n++] = c;
+  };
   std::size_t i = begin;
   SepKind before = SepKind::kSpace;
   for (;;) {
-    RunGroup g{i, i, 0, before};
-    while (std::size_t n = digit_at(text, i)) {
-      i += n;
-      ++g.digits;
+    const std::size_t start = i, folded = n;
+    for (;;) {
+      const unsigned char c = i < text.size() ? byte(text, i) : 0;
+      if (c >= '0' && c <= '9') {
+        put(static_cast<char>(c));
+        ++i;
+      } else if (c == 0xEF && digit_at(text, i) == 3) {
+        put(static_cast<char>('0' + (byte(text, i + 2) - 0x90)));
+        i += 3;
+      } else {
+        break;
+      }
     }
-    g.end = i;
-    groups.push_back(g);
+    groups.push_back(RunGroup{start, i, static_cast<int>(n - folded), before});
     const std::size_t s = sep_at(text, i, before);
-    if (s == 0 || digit_at(text, i + s) == 0) return;
+    if (s == 0 || digit_at(text, i + s) == 0) break;
     i += s;
   }
-}
-
-void append_digits(std::string_view text, const RunGroup& group, std::string& out) {
-  for (std::size_t i = group.begin; i < group.end;) {
-    if (byte(text, i) <= '9') {
-      out.push_back(text[i]);
-      ++i;
-    } else {
-      out.push_back(static_cast<char>('0' + (byte(text, i + 2) - 0x90)));
-      i += 3;
-    }
-  }
+  return std::string_view(digits.data(), n);
 }
 
 }  // namespace sovgw::policy

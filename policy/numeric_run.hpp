@@ -1,6 +1,8 @@
 // Internal to policy/: the digit runs behind every numeric detector. A run is a maximal sequence
-// of digit groups (ASCII or full-width digits) joined by single separators; the scanner splits
-// it into groups once and checks each sub-span against the numeric detectors' shapes. Pure.
+// of digit groups (ASCII or full-width digits) joined by single separators; the scanner finds
+// the runs itself (a vectorised byte search for digits, not a Hyperscan pattern that would report
+// every digit past the ninth), splits each run into groups once and checks its sub-spans against
+// the numeric detectors' shapes. Pure.
 #pragma once
 
 #include <cstddef>
@@ -13,13 +15,12 @@
 
 namespace sovgw::policy {
 
-// Start and end of the run containing the digit that ends at byte `digit_end`.
-Span numeric_run_around(std::string_view text, std::size_t digit_end);
+// Start of the first digit (ASCII or full-width) at or after byte `from`; text.size() if none.
+std::size_t next_digit(std::string_view text, std::size_t from);
 
-// Splits the run starting at `begin` into groups (cleared first).
-void split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups);
-
-// Appends the group's digits, full-width ones folded to ASCII.
-void append_digits(std::string_view text, const RunGroup& group, std::string& out);
+// Splits the run starting at `begin` into groups (cleared first) and returns its digits,
+// full-width ones folded to ASCII, held in `buffer`. The run ends at groups.back().end.
+std::string_view split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups,
+                                   std::string& buffer);
 
 }  // namespace sovgw::policy

@@ -1,7 +1,7 @@
 // Built-in detector table: group shapes for the numeric detectors, patterns and locators for
-// the rest. The numeric run pattern accepts full-width digits (U+FF10..U+FF19) and the usual
-// separators directly, so the text is never rewritten before the scan: normalisation happens
-// only for the bytes of each candidate, when its compact form is built for the validator.
+// the rest. Digit runs are found with full-width digits (U+FF10..U+FF19) and the usual
+// separators as they are (numeric_run.cpp), so the text is never rewritten before the scan:
+// normalisation happens only for the bytes of each candidate, when its compact form is built.
 #include "policy/pii_detectors.hpp"
 
 #include <algorithm>
@@ -74,20 +74,29 @@ bool bank_account_shape(const NumericLayout& l) {
   return true;
 }
 
-DetectorSpec numeric(std::string id, NumericShape shape, Validator v, std::vector<std::string> context = {}) {
+// Bits lo..hi: the digit totals a shape may accept (see DetectorSpec::digit_totals; the scanner
+// asks about 9 to 19 digits).
+constexpr std::uint32_t totals(int lo, int hi) { return ((2u << hi) - 1) & ~((1u << lo) - 1); }
+constexpr std::uint32_t totals(int n) { return totals(n, n); }
+
+DetectorSpec numeric(std::string id, NumericShape shape, std::uint32_t digit_totals, Validator v,
+                     std::vector<std::string> context = {}) {
   DetectorSpec s;
   s.id = std::move(id);
   s.shape = shape;
+  s.digit_totals = digit_totals;
   s.validator = v;
   s.context_words = std::move(context);
   return s;
 }
 
-DetectorSpec located(std::string id, std::string regex, Locator loc, Validator v, Boundary b) {
+DetectorSpec located(std::string id, std::string regex, Locator loc, Validator v, Boundary b,
+                     RunTrigger trigger = nullptr) {
   DetectorSpec s;
   s.id = std::move(id);
   s.regex = std::move(regex);
   s.locate = loc;
+  s.run_trigger = trigger;
   s.validator = v;
   s.boundary = b;
   return s;
@@ -114,41 +123,42 @@ std::vector<DetectorSpec> secrets() {
 
 std::vector<DetectorSpec> national_ids() {
   return {
-      numeric("kr_rrn", rrn_shape, validate_kr_rrn),
-      numeric("kr_frn", rrn_shape, validate_kr_frn),
-      numeric("kr_brn", brn_shape, validate_kr_brn),
+      numeric("kr_rrn", rrn_shape, totals(13), validate_kr_rrn),
+      numeric("kr_frn", rrn_shape, totals(13), validate_kr_frn),
+      numeric("kr_brn", brn_shape, totals(10), validate_kr_brn),
       // Bare, the checksum passes one random 10-digit number in ten (waybills, order numbers).
-      numeric("kr_brn", brn_bare_shape, validate_kr_brn,
+      numeric("kr_brn", brn_bare_shape, totals(10), validate_kr_brn,
               {"사업자", "등록번호", "business registration", "brn", "事業者"}),
-      numeric("kr_driver_license", driver_license_shape, validate_kr_driver_license),
-      numeric("jp_my_number", my_number_shape, validate_jp_my_number),
+      numeric("kr_driver_license", driver_license_shape, totals(12), validate_kr_driver_license),
+      numeric("jp_my_number", my_number_shape, totals(12), validate_jp_my_number),
       // Bare, the check digit passes one random 12-digit number in eleven (tracking numbers).
-      numeric("jp_my_number", my_number_bare_shape, validate_jp_my_number,
+      numeric("jp_my_number", my_number_bare_shape, totals(12), validate_jp_my_number,
               {"マイナンバー", "個人番号", "my number", "mynumber", "마이넘버"}),
       // One random number in nine passes and 13-digit numbers (EAN barcodes) are everywhere.
-      numeric("jp_corporate_number", corporate_number_shape, validate_jp_corporate_number,
+      numeric("jp_corporate_number", corporate_number_shape, totals(13), validate_jp_corporate_number,
               {"法人番号", "法人", "corporate number", "corporate no"}),
       [] {
-        DetectorSpec s = numeric("cn_resident_id", cn_resident_id_shape, validate_cn_resident_id);
+        DetectorSpec s = numeric("cn_resident_id", cn_resident_id_shape, totals(18), validate_cn_resident_id);
         s.x_suffix = true;
         return s;
       }(),
-      numeric("us_ssn", ssn_shape, validate_us_ssn),
-      numeric("us_ssn", ssn_bare_shape, validate_us_ssn, {"ssn", "social security"}),
+      numeric("us_ssn", ssn_shape, totals(9), validate_us_ssn),
+      numeric("us_ssn", ssn_bare_shape, totals(9), validate_us_ssn, {"ssn", "social security"}),
   };
 }
 
 std::vector<DetectorSpec> contact_and_finance() {
   return {
-      numeric("credit_card", card_shape, validate_credit_card),
-      numeric("kr_phone", kr_phone_shape, validate_kr_phone),
-      numeric("jp_phone", jp_phone_shape, validate_jp_phone),
-      numeric("kr_bank_account", bank_account_shape, validate_kr_bank_account, kBankWords),
-      located("iban", "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}", locators::iban, validate_iban, Boundary::kWord),
+      numeric("credit_card", card_shape, totals(13, 19), validate_credit_card),
+      numeric("kr_phone", kr_phone_shape, totals(9, 19), validate_kr_phone),
+      numeric("jp_phone", jp_phone_shape, totals(9, 17), validate_jp_phone),
+      numeric("kr_bank_account", bank_account_shape, totals(10, 14), validate_kr_bank_account, kBankWords),
+      located("iban", "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}", locators::iban, validate_iban, Boundary::kWord,
+              locators::iban_start),
       located("email", "@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2}", locators::email, validate_email,
               Boundary::kEmail),
       located("ipv4", "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}", locators::ipv4, validate_ipv4,
-              Boundary::kIp),
+              Boundary::kIp, locators::ipv4_windows),
       located("ipv6", "[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}", locators::ipv6, validate_ipv6, Boundary::kIp),
       // Passport numbers are only taken after a passport keyword (part of the pattern, so
       // Hyperscan looks for a literal first): letter+digit codes are everywhere in business text.
@@ -170,19 +180,6 @@ DetectorSpec generic_api_key() {
 }
 
 }  // namespace
-
-const std::string& numeric_run_regex() {
-  static const std::string kRun = [] {
-    // One digit: ASCII or full-width (EF BC 90..99). One separator: space, '-', '.', full-width
-    // '－' and '．', hyphens/dashes U+2010..2015, minus U+2212, ideographic space U+3000 and the
-    // katakana long-vowel mark used as a dash in Japanese.
-    const std::string d = "(?:[0-9]|\\xEF\\xBC[\\x90-\\x99])";
-    const std::string sep =
-        "(?:[ .\\-]|\\xEF\\xBC[\\x8D\\x8E]|\\xE2\\x80[\\x90-\\x95]|\\xE2\\x88\\x92|\\xE3\\x80\\x80|\\xE3\\x83\\xBC)";
-    return d + "(?:" + sep + "?" + d + "){8}";
-  }();
-  return kRun;
-}
 
 const std::vector<DetectorSpec>& builtin_detectors() {
   // Priority order, most specific first: secrets with fixed prefixes; checksummed national ids

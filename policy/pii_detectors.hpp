@@ -4,18 +4,21 @@
 //
 // Three kinds of detector, chosen for scan speed (Hyperscan is fastest with few patterns that
 // start with rare bytes, and without start-of-match tracking):
-//   - numeric (shape set): national ids, phones, cards, accounts. One shared Hyperscan pattern
-//     finds runs of 9+ digits (ASCII or full-width) with single separators between digit groups;
+//   - numeric (shape set): national ids, phones, cards, accounts. The scanner finds runs of 9+
+//     digits (ASCII or full-width) with single separators between digit groups by itself (a
+//     Hyperscan pattern would report every digit past the ninth, which dominated dense text);
 //     each run is split into groups once and every sub-span is checked against each detector's
 //     group shape, then its validator.
 //   - located (regex + locate set): secrets, e-mail, IP, IBAN, passports. Hyperscan reports only
-//     the match end; `locate` derives the span(s) from the bytes around it.
+//     the match end; `locate` derives the span(s) from the bytes around it. IBAN and IPv4 have
+//     no literal to look for, so their match ends come from the digit runs (run_trigger) instead.
 //   - custom (regex only): compiled with start-of-match (HS_FLAG_SOM_LEFTMOST).
 //
 //   for (const DetectorSpec& d : builtin_detectors()) std::cout << d.id << '\n';  // kr_rrn, ...
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,11 +57,32 @@ struct Span {
 // Given the end of a Hyperscan match, appends the candidate span(s) to try, best first.
 using Locator = void (*)(std::string_view text, std::size_t match_end, std::vector<Span>& out);
 
+// One digit group of a digit run: "010-1234-5678" is three groups.
+struct RunGroup {
+  std::size_t begin = 0;  // byte offsets of the group's digits (ASCII or full-width)
+  std::size_t end = 0;
+  int digits = 0;
+  SepKind sep_before = SepKind::kSpace;  // separator between the previous group and this one
+};
+// For a located detector whose every match lies in or starts at a digit run: given one run
+// (every run of the text is visited, in order), appends the ends of the detector's regex matches
+// in it, in order. It may leave out an end when the locator would build the same span from an
+// earlier one it reports.
+using RunTrigger = void (*)(std::string_view text, const std::vector<RunGroup>& run, std::vector<std::size_t>& ends);
+
 struct DetectorSpec {
   std::string id;                // used in config, metrics labels, audit records and placeholders
   NumericShape shape = nullptr;  // numeric detector: which group layouts it accepts
+  // Numeric detector: bit n set when `shape` may accept a layout of n digits (the 'X' form of
+  // cn_resident_id counts as 18). The scanner asks only those shapes; a test checks that no
+  // shape accepts a total outside its mask.
+  std::uint32_t digit_totals = 0;
   std::string regex;             // located and custom detectors: Hyperscan syntax over bytes
   Locator locate = nullptr;      // located detector; custom detectors have neither shape nor locate
+  // Located detector found from the digit runs instead of Hyperscan (whose patterns without a
+  // literal cost a DFA pass over every byte): `regex` is then not compiled, it states what the
+  // trigger finds (tests hold the two to the same matches).
+  RunTrigger run_trigger = nullptr;
   Validator validator = validate_any;
   // Non-empty: one must appear within kContextWindow bytes of the hit (of the whole digit run for
   // numeric detectors), ASCII letters compared caselessly.
@@ -76,10 +100,6 @@ struct CustomDetector {
   std::string validator;
   std::vector<std::string> context_words;
 };
-
-// The Hyperscan pattern shared by all numeric detectors: 9 digits with optional single
-// separators between them (space, '-', '.', and their full-width/Unicode forms).
-const std::string& numeric_run_regex();
 
 // Built-in detectors in priority order: when two detectors confirm the same span, the earlier
 // one names the finding. Several rows may share an id (one detector, several shapes).

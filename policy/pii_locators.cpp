@@ -14,7 +14,9 @@ bool b64(char c) { return token(c) || c == '+' || c == '/'; }
 bool jwt_char(char c) { return token(c) || c == '.'; }
 bool local_char(char c) { return alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'; }
 bool domain_char(char c) { return alnum(c) || c == '.' || c == '-'; }
-bool v4_char(char c) { return (c >= '0' && c <= '9') || c == '.'; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+bool upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool v4_char(char c) { return digit(c) || c == '.'; }
 bool v6_char(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
 }
@@ -118,6 +120,34 @@ void iban(std::string_view t, std::size_t end, std::vector<Span>& out) {
     ends[n++] = i;
   }
   while (n > 0) out.push_back(Span{begin, ends[--n]});
+}
+
+// [A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}: a letter precedes the check digits, so they start a run.
+void iban_start(std::string_view t, const std::vector<RunGroup>& run, std::vector<std::size_t>& ends) {
+  const std::size_t b = run.front().begin;
+  if (b < 2 || b + 2 > t.size() || !upper(t[b - 2]) || !upper(t[b - 1]) || !digit(t[b]) || !digit(t[b + 1])) return;
+  std::size_t i = b + 2;
+  for (int chars = 0; chars < 11; ++chars, ++i) {
+    if (i < t.size() && t[i] == ' ') ++i;
+    if (i >= t.size() || !(upper(t[i]) || digit(t[i]))) return;
+  }
+  ends.push_back(i);
+}
+
+// [0-9]{1,3}(?:\.[0-9]{1,3}){3}: four groups of one run joined by ASCII dots, the middle two of
+// 1-3 ASCII digits. One end per such window: the locator builds the same span (the whole [0-9.]
+// stretch) from any end inside it.
+void ipv4_windows(std::string_view t, const std::vector<RunGroup>& run, std::vector<std::size_t>& ends) {
+  auto dot_before = [&](const RunGroup& g) { return t[g.begin - 1] == '.'; };
+  auto short_ascii = [](const RunGroup& g) {
+    return g.digits <= 3 && g.end - g.begin == static_cast<std::size_t>(g.digits);  // ASCII digits only
+  };
+  for (std::size_t k = 0; k + 3 < run.size(); ++k) {
+    if (digit(t[run[k].end - 1]) && dot_before(run[k + 1]) && short_ascii(run[k + 1]) && dot_before(run[k + 2]) &&
+        short_ascii(run[k + 2]) && dot_before(run[k + 3]) && digit(t[run[k + 3].begin])) {
+      ends.push_back(run[k + 3].begin + 1);
+    }
+  }
 }
 
 }  // namespace sovgw::policy::locators

@@ -10,7 +10,7 @@ namespace sovgw::policy {
 namespace {
 
 constexpr int kMinDigits = 9;   // the shortest numeric detector (us_ssn, 02-123-4567)
-constexpr int kMaxDigits = 19;  // the longest (payment cards)
+constexpr int kMaxDigits = kMaxNumericDigits;
 // No shape has more groups (cards: 4+4+4+4+3). The cap also bounds the work on adversarial runs
 // such as "1 2 3 4 5 ..." to a few checks per group.
 constexpr std::size_t kMaxGroups = 6;
@@ -20,7 +20,6 @@ constexpr std::size_t kMaxGroups = 6;
 bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact,
                               ScanScratch& scratch, bool context_checked) const {
   const DetectorSpec& s = specs_[spec];
-  if (!boundary_ok(s.boundary, text, span.begin, span.end)) return false;
   const std::string_view raw = text.substr(span.begin, span.end - span.begin);
   if (!s.validator(Candidate{raw, compact, current_year_})) return false;
   if (!context_checked && !s.context_words.empty() && !context_ok(s.context_words, text, span.begin, span.end)) {
@@ -30,12 +29,13 @@ bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, s
   return true;
 }
 
-// The numeric detectors, in priority order, against one sub-span of a run; true when one
-// confirms it. `context` caches per detector whether its words occur around the whole run
+// The numeric detectors that may accept its digit total, in priority order, against one sub-span
+// of a run; true when one confirms it. `context` caches per detector whether its words occur around the whole run
 // (sub-spans of one run share their surroundings): 0 unknown, 1 present, -1 absent.
 bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run,
                                       bool x_suffix, signed char* context, ScanScratch& scratch) const {
-  for (std::size_t idx = 0; idx < numeric_specs_.size(); ++idx) {
+  for (std::uint32_t todo = numeric_for_total_[static_cast<std::size_t>(layout.total)]; todo != 0; todo &= todo - 1) {
+    const auto idx = static_cast<std::size_t>(__builtin_ctz(todo));
     const unsigned k = numeric_specs_[idx];
     const DetectorSpec& s = specs_[k];
     if ((x_suffix && !s.x_suffix) || !s.shape(layout)) continue;
@@ -43,26 +43,52 @@ bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout
       if (context[idx] == 0) context[idx] = context_ok(s.context_words, text, run.begin, run.end) ? 1 : -1;
       if (context[idx] < 0) continue;
     }
+    if (!boundary_ok(s.boundary, text, span.begin, span.end)) continue;
     if (confirm_span(text, k, span, layout.compact, scratch, true)) return true;
   }
   return false;
 }
 
+// Hyperscan's hits and every digit run of the text (split into groups in the walk that finds its
+// end), in text order so that the confirmed spans come out nearly sorted: runs of 9+ digits go to
+// the numeric detectors, every run to the run triggers (IBAN, IPv4).
+void PiiScanner::confirm_hits(std::string_view text, ScanScratch& scratch) const {
+  std::vector<RunGroup>& groups = scratch.groups();
+  std::vector<std::size_t>& ends = scratch.ends();
+  const std::vector<ScanHit>& hits = scratch.hits();
+  std::size_t h = 0;
+  const bool runs = !numeric_specs_.empty() || !triggered_.empty();
+  for (std::size_t i = runs ? next_digit(text, 0) : text.size(); i < text.size(); i = next_digit(text, i)) {
+    for (; h < hits.size() && hits[h].to <= i; ++h) confirm_located(text, hits[h], scratch);
+    const std::string_view digits = split_numeric_run(text, i, groups, scratch.run_digits());
+    i = groups.back().end;
+    if (digits.size() >= std::size_t{kMinDigits} && !numeric_specs_.empty())
+      confirm_numeric_run(text, groups, digits, scratch);
+    for (const unsigned pattern : triggered_) {
+      ends.clear();
+      specs_[pattern_spec_[pattern]].run_trigger(text, groups, ends);
+      for (const std::size_t end : ends) confirm_located(text, ScanHit{pattern, 0, end}, scratch);
+    }
+  }
+  for (; h < hits.size(); ++h) confirm_located(text, hits[h], scratch);
+}
+
 // Sub-spans of whole groups holding 9..19 digits are tried from each group start, longest first;
 // once one confirms, the next start is after it (the overlap rule would drop anything starting
 // inside it). A run has few groups, and the digit limit bounds the work per start.
-void PiiScanner::confirm_numeric_run(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const {
-  std::vector<RunGroup>& groups = scratch.groups();
-  split_numeric_run(text, hit.from, groups);
-  std::string& compact = scratch.compact();
-  const Span run{hit.from, hit.to};
-  const bool plus = hit.from > 0 && text[hit.from - 1] == '+';
-  std::array<int, kMaxDigits> digits{};
-  std::array<SepKind, kMaxDigits> seps{};
-  std::array<int, kMaxDigits + 1> totals{};  // digits in groups i..i+n-1
+void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups,
+                                     std::string_view compact, ScanScratch& scratch) const {
+  // `compact`: the run's digits; a sub-span's are a substring.
+  const Span run{groups.front().begin, groups.back().end};
+  const bool plus = run.begin > 0 && text[run.begin - 1] == '+';
+  // Written before they are read: left uninitialised (this runs for every digit run).
+  std::array<int, kMaxDigits> digits;
+  std::array<SepKind, kMaxDigits> seps;
+  std::array<int, kMaxDigits + 1> totals;  // digits in groups i..i+n-1
+  std::array<char, 18> with_x_digits;
   std::array<signed char, kMaxNumericSpecs> context{};
+  std::size_t offset = 0;  // digits in the groups before i
   for (std::size_t i = 0; i < groups.size();) {
-    compact.clear();
     std::size_t n = 0;
     for (int total = 0; i + n < groups.size() && n < kMaxGroups && total + groups[i + n].digits <= kMaxDigits; ++n) {
       const RunGroup& g = groups[i + n];
@@ -70,8 +96,8 @@ void PiiScanner::confirm_numeric_run(std::string_view text, const ScanHit& hit, 
       digits[n] = g.digits;
       if (n > 0) seps[n - 1] = g.sep_before;
       totals[n + 1] = total;
-      append_digits(text, g, compact);
     }
+    const std::string_view from_i = compact.substr(offset);
     std::size_t next = i + 1;
     for (; n > 0 && totals[n] >= kMinDigits; --n) {
       const RunGroup& last = groups[i + n - 1];
@@ -81,23 +107,24 @@ void PiiScanner::confirm_numeric_run(std::string_view text, const ScanHit& hit, 
       const bool x_next = i + n == groups.size() && total == 17 && last.end < text.size() &&
                           (text[last.end] == 'X' || text[last.end] == 'x');
       if (x_next) {  // a trailing check character 'X' (cn_resident_id)
-        compact.resize(17);
-        compact.push_back('X');
-        const NumericLayout with_x{digits.data(), seps.data(), static_cast<int>(n), 18, false, compact};
+        from_i.copy(with_x_digits.data(), 17);
+        with_x_digits[17] = 'X';
+        const NumericLayout with_x{digits.data(), seps.data(), static_cast<int>(n), 18, false,
+                                   std::string_view(with_x_digits.data(), 18)};
         if (confirm_numeric_span(text, with_x, Span{span.begin, span.end + 1}, run, true, context.data(), scratch)) {
           next = i + n;
           break;
         }
       }
       const NumericLayout layout{
-          digits.data(), seps.data(), static_cast<int>(n),
-          total,         lead_plus,   std::string_view(compact).substr(0, static_cast<std::size_t>(total))};
+          digits.data(), seps.data(), static_cast<int>(n), total, lead_plus,
+          from_i.substr(0, static_cast<std::size_t>(total))};
       if (confirm_numeric_span(text, layout, span, run, false, context.data(), scratch)) {
         next = i + n;
         break;
       }
     }
-    i = next;
+    for (; i < next; ++i) offset += static_cast<std::size_t>(groups[i].digits);
   }
 }
 
@@ -118,6 +145,7 @@ void PiiScanner::confirm_located(std::string_view text, const ScanHit& hit, Scan
   if (s.locate != nullptr) handled_to = spans.front().end;
   for (const Span& span : spans) {
     if (span.begin >= span.end || span.end > text.size()) continue;
+    if (!boundary_ok(s.boundary, text, span.begin, span.end)) continue;  // before folding: cheaper
     compact_into(text.substr(span.begin, span.end - span.begin), scratch.compact());
     if (confirm_span(text, spec, span, scratch.compact(), scratch)) return;
   }

@@ -1,5 +1,5 @@
 // PiiScanner: compile the detector table into one Hyperscan block-mode database, scan in one
-// pass, confirm hits (pii_scan_confirm.cpp), resolve overlaps.
+// pass plus a search for digit runs, confirm hits (pii_scan_confirm.cpp), resolve overlaps.
 #include "policy/pii_scanner.hpp"
 
 #include <hs/hs.h>
@@ -9,7 +9,6 @@
 #include <chrono>
 #include <limits>
 
-#include "policy/numeric_run.hpp"
 
 namespace sovgw::policy {
 namespace {
@@ -69,26 +68,39 @@ Status add_custom(const CustomDetector& c, std::vector<DetectorSpec>& specs) {
   return Ok{};
 }
 
-// Match callback state. Numeric runs are collapsed here: the run pattern fires at every digit
-// past the ninth, so the first hit of a run records the whole run and later ones are dropped.
-struct MatchContext {
-  std::string_view text;
-  std::vector<ScanHit>* hits;
-  unsigned run_pattern;
-  std::size_t run_end = 0;
-};
-
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* ctx) {
-  auto& m = *static_cast<MatchContext*>(ctx);
-  if (id == m.run_pattern) {
-    if (to <= m.run_end) return 0;
-    const Span run = numeric_run_around(m.text, static_cast<std::size_t>(to));
-    m.run_end = run.end;
-    m.hits->push_back(ScanHit{id, run.begin, run.end});
-    return 0;
-  }
-  m.hits->push_back(ScanHit{id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
+  static_cast<std::vector<ScanHit>*>(ctx)->push_back(
+      ScanHit{id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
   return 0;  // keep scanning
+}
+
+// Earliest-starting, then longest, then highest-priority first: the overlap rule keeps the first
+// finding of each overlap in this order.
+bool before(const ConfirmedSpan& a, const ConfirmedSpan& b) {
+  if (a.span.begin != b.span.begin) return a.span.begin < b.span.begin;
+  if (a.span.end != b.span.end) return a.span.end > b.span.end;
+  return a.priority < b.priority;
+}
+
+// Hits are confirmed in text order, so the list is nearly sorted: an insertion sort does it in
+// one pass. A span whose start lies far back (a PEM block, a keyword token) may make it move
+// many entries; past a budget of moves, a full sort takes over, so the worst case stays n log n.
+void sort_confirmed(std::vector<ConfirmedSpan>& v) {
+  std::size_t budget = 4 * v.size() + 64;
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    if (!before(v[i], v[i - 1])) continue;
+    const ConfirmedSpan x = v[i];
+    std::size_t j = i;
+    for (; j > 0 && before(x, v[j - 1]); --j) {
+      if (budget-- == 0) {
+        v[j] = x;  // the entries stay a permutation of the list
+        std::sort(v.begin(), v.end(), before);
+        return;
+      }
+      v[j] = v[j - 1];
+    }
+    v[j] = x;
+  }
 }
 
 int system_year() {
@@ -108,6 +120,7 @@ Result<std::shared_ptr<const PiiScanner>> PiiScanner::create(const PiiScannerCon
   std::shared_ptr<PiiScanner> scanner(new PiiScanner());
   std::vector<const char*> exprs;
   std::vector<unsigned> flags, ids;
+  std::vector<unsigned> triggered;  // located detectors found from the digit runs
   for (unsigned i = 0; i < specs->size(); ++i) {
     DetectorSpec& s = (*specs)[i];
     for (std::string& w : s.context_words) w = lower_ascii(std::move(w));
@@ -117,24 +130,33 @@ Result<std::shared_ptr<const PiiScanner>> PiiScanner::create(const PiiScannerCon
       scanner->numeric_specs_.push_back(i);
       continue;
     }
+    if (s.run_trigger != nullptr) {
+      triggered.push_back(i);
+      continue;
+    }
     exprs.push_back(s.regex.c_str());
     flags.push_back(s.locate != nullptr ? 0u : HS_FLAG_SOM_LEFTMOST);  // custom regexes need the start
     ids.push_back(static_cast<unsigned>(ids.size()));
     scanner->pattern_spec_.push_back(i);
   }
   if (scanner->numeric_specs_.size() > kMaxNumericSpecs) return config_error("too many numeric detectors");
-  if (!scanner->numeric_specs_.empty()) {
-    scanner->run_pattern_ = static_cast<unsigned>(ids.size());
-    exprs.push_back(numeric_run_regex().c_str());
-    flags.push_back(0);
-    ids.push_back(scanner->run_pattern_);
-    scanner->pattern_spec_.push_back(~0u);
+  for (std::size_t idx = 0; idx < scanner->numeric_specs_.size(); ++idx) {
+    const std::uint32_t accepts = (*specs)[scanner->numeric_specs_[idx]].digit_totals;
+    for (int total = 0; total <= kMaxNumericDigits; ++total) {
+      if ((accepts >> total) & 1u) scanner->numeric_for_total_[static_cast<std::size_t>(total)] |= 1u << idx;
+    }
+  }
+  // Triggered detectors take the pattern ids after Hyperscan's (their own handled_to slots).
+  for (unsigned i : triggered) {
+    scanner->triggered_.push_back(static_cast<unsigned>(scanner->pattern_spec_.size()));
+    scanner->pattern_spec_.push_back(i);
   }
   hs_compile_error_t* err = nullptr;
-  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
-                       nullptr, &scanner->db_, &err) != HS_SUCCESS) {
+  // Only numeric detectors enabled: digit runs are found without Hyperscan, so no database.
+  if (!exprs.empty() && hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()),
+                                         HS_MODE_BLOCK, nullptr, &scanner->db_, &err) != HS_SUCCESS) {
     const auto at = err->expression;
-    std::string where = at >= 0 && static_cast<unsigned>(at) != scanner->run_pattern_
+    std::string where = at >= 0
                             ? "detector '" + (*specs)[scanner->pattern_spec_[static_cast<std::size_t>(at)]].id + "': "
                             : std::string();
     std::string detail = where + "regex rejected: " + err->message;
@@ -157,30 +179,21 @@ Status PiiScanner::scan(std::string_view text, ScanScratch& scratch, std::vector
   if (text.size() > std::numeric_limits<unsigned int>::max()) {
     return make_error(ErrorCode::kInternal, ErrorSource::kInternal, false, "pii scan: text over 4 GiB");
   }
-  if (Status st = scratch.prepare(db_, generation_); !st) return st;
   scratch.hits().clear();
-  MatchContext ctx{text, &scratch.hits(), run_pattern_};
-  const hs_error_t rc =
-      hs_scan(db_, text.data(), static_cast<unsigned int>(text.size()), 0, scratch.hs(), on_match, &ctx);
-  if (rc != HS_SUCCESS) {
-    return make_error(ErrorCode::kInternal, ErrorSource::kInternal, false,
-                      "pii scan: hs_scan failed (" + std::to_string(rc) + ")");
+  if (db_ != nullptr) {
+    if (Status st = scratch.prepare(db_, generation_); !st) return st;
+    const hs_error_t rc =
+        hs_scan(db_, text.data(), static_cast<unsigned int>(text.size()), 0, scratch.hs(), on_match, &scratch.hits());
+    if (rc != HS_SUCCESS) {
+      return make_error(ErrorCode::kInternal, ErrorSource::kInternal, false,
+                        "pii scan: hs_scan failed (" + std::to_string(rc) + ")");
+    }
   }
   std::vector<ConfirmedSpan>& confirmed = scratch.confirmed();
   confirmed.clear();
   scratch.handled_to().assign(pattern_spec_.size(), 0);
-  for (const ScanHit& h : scratch.hits()) {
-    if (h.pattern == run_pattern_)
-      confirm_numeric_run(text, h, scratch);
-    else
-      confirm_located(text, h, scratch);
-  }
-  // Keep the earliest-starting, then longest, then highest-priority finding of each overlap.
-  std::sort(confirmed.begin(), confirmed.end(), [](const ConfirmedSpan& a, const ConfirmedSpan& b) {
-    if (a.span.begin != b.span.begin) return a.span.begin < b.span.begin;
-    if (a.span.end != b.span.end) return a.span.end > b.span.end;
-    return a.priority < b.priority;
-  });
+  confirm_hits(text, scratch);
+  sort_confirmed(confirmed);
   std::size_t covered = 0;
   for (const ConfirmedSpan& c : confirmed) {
     if (out.empty() || c.span.begin >= covered) {

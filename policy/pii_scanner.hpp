@@ -1,5 +1,6 @@
-// PiiScanner: finds personal data and secrets in decoded UTF-8 text in one Hyperscan pass, then
-// confirms each hit (edges, validator, context words) before it counts. Sits in the request
+// PiiScanner: finds personal data and secrets in decoded UTF-8 text in one Hyperscan pass and one
+// vectorised search for digit runs, then confirms each hit (edges, validator, context words)
+// before it counts. Sits in the request
 // policy stage, before any byte leaves for a target. Threading contract: a PiiScanner is built
 // once per config load, is immutable and is shared by all threads; each thread passes its own
 // ScanScratch. Fail closed: a scan error is returned as an Error (kInternal), never as "no
@@ -13,6 +14,7 @@
 //   // found->at(0): detector "kr_rrn", bytes [begin, end) of the original text
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -37,6 +39,7 @@ struct PiiFinding {
 
 // Built-in numeric detectors (table rows with a shape); custom detectors are never numeric.
 inline constexpr std::size_t kMaxNumericSpecs = 32;
+inline constexpr int kMaxNumericDigits = 19;  // the longest numeric detector (payment cards)
 
 struct PiiScannerConfig {
   std::optional<std::vector<std::string>> builtins;  // ids to enable; nullopt = every built-in
@@ -64,20 +67,25 @@ class PiiScanner {
 
  private:
   PiiScanner() = default;
-  void confirm_numeric_run(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const;
+  void confirm_hits(std::string_view text, ScanScratch& scratch) const;
+  void confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups, std::string_view digits,
+                           ScanScratch& scratch) const;
   bool confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run, bool x_suffix,
                             signed char* context, ScanScratch& scratch) const;
   void confirm_located(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const;
-  // `context_checked`: the caller has already checked the context words.
+  // Validator and context words; the caller has checked the edges (and, with `context_checked`,
+  // the context words).
   bool confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact, ScanScratch& scratch,
                     bool context_checked = false) const;
 
-  hs_database* db_ = nullptr;
+  hs_database* db_ = nullptr;  // null when only numeric detectors are enabled
   std::uint64_t generation_ = 0;
   std::vector<DetectorSpec> specs_;      // index = priority
   std::vector<unsigned> numeric_specs_;  // indexes of the numeric detectors, in priority order
-  std::vector<unsigned> pattern_spec_;   // Hyperscan pattern id -> spec index
-  unsigned run_pattern_ = ~0u;           // the shared numeric run pattern's id, if any
+  // Per digit total: bit i set when numeric_specs_[i]'s shape may accept that many digits.
+  std::array<std::uint32_t, kMaxNumericDigits + 1> numeric_for_total_{};
+  std::vector<unsigned> pattern_spec_;   // pattern id (Hyperscan's, then triggered_) -> spec index
+  std::vector<unsigned> triggered_;      // pattern ids of the located detectors with a run trigger
   std::vector<std::string> ids_;
   int current_year_ = 0;
 };

@@ -72,19 +72,21 @@ std::string_view national(const Candidate& c, std::string_view country, std::str
 }  // namespace
 
 void compact_into(std::string_view raw, std::string& out) {
-  out.clear();
+  out.resize(raw.size());  // never longer than raw; written by index (push_back is not inlined)
+  std::size_t n = 0;
   for (std::size_t i = 0; i < raw.size(); ++i) {
     const auto b = static_cast<unsigned char>(raw[i]);
     if ((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z')) {
-      out.push_back(static_cast<char>(b));
+      out[n++] = static_cast<char>(b);
     } else if (b == 0xEF && i + 2 < raw.size() && static_cast<unsigned char>(raw[i + 1]) == 0xBC) {
       const auto t = static_cast<unsigned char>(raw[i + 2]);
       if (t >= 0x90 && t <= 0x99) {
-        out.push_back(static_cast<char>('0' + (t - 0x90)));
+        out[n++] = static_cast<char>('0' + (t - 0x90));
         i += 2;
       }
     }
   }
+  out.resize(n);
 }
 
 bool date_ok(int year, int month, int day) {

@@ -16,8 +16,10 @@ ScanScratch::ScanScratch(ScanScratch&& other) noexcept
       generation_(std::exchange(other.generation_, 0)),
       hits_(std::move(other.hits_)),
       compact_(std::move(other.compact_)),
+      run_digits_(std::move(other.run_digits_)),
       spans_(std::move(other.spans_)),
       groups_(std::move(other.groups_)),
+      ends_(std::move(other.ends_)),
       confirmed_(std::move(other.confirmed_)),
       handled_to_(std::move(other.handled_to_)) {}
 
@@ -28,8 +30,10 @@ ScanScratch& ScanScratch::operator=(ScanScratch&& other) noexcept {
     generation_ = std::exchange(other.generation_, 0);
     hits_ = std::move(other.hits_);
     compact_ = std::move(other.compact_);
+    run_digits_ = std::move(other.run_digits_);
     spans_ = std::move(other.spans_);
     groups_ = std::move(other.groups_);
+    ends_ = std::move(other.ends_);
     confirmed_ = std::move(other.confirmed_);
     handled_to_ = std::move(other.handled_to_);
   }

@@ -26,14 +26,6 @@ struct ScanHit {
   std::size_t to = 0;
 };
 
-// One digit group of a numeric run (scanner working data).
-struct RunGroup {
-  std::size_t begin = 0;  // byte offsets of the group's digits
-  std::size_t end = 0;
-  int digits = 0;
-  SepKind sep_before = SepKind::kSpace;  // separator between the previous group and this one
-};
-
 // A candidate confirmed during a scan, before overlaps are resolved.
 struct ConfirmedSpan {
   Span span;
@@ -57,8 +49,10 @@ class ScanScratch {
   // Working buffers, reused across scans so a scan allocates only when they must grow.
   std::vector<ScanHit>& hits() { return hits_; }
   std::string& compact() { return compact_; }
+  std::string& run_digits() { return run_digits_; }
   std::vector<Span>& spans() { return spans_; }
   std::vector<RunGroup>& groups() { return groups_; }
+  std::vector<std::size_t>& ends() { return ends_; }
   std::vector<ConfirmedSpan>& confirmed() { return confirmed_; }
   std::vector<std::size_t>& handled_to() { return handled_to_; }
 
@@ -67,8 +61,10 @@ class ScanScratch {
   std::uint64_t generation_ = 0;  // scanner generation the scratch was last sized for (0: none)
   std::vector<ScanHit> hits_;
   std::string compact_;
+  std::string run_digits_;  // holds the digits of the digit run being confirmed, folded to ASCII
   std::vector<Span> spans_;
   std::vector<RunGroup> groups_;
+  std::vector<std::size_t> ends_;  // match ends a run trigger reports for one run
   std::vector<ConfirmedSpan> confirmed_;
   std::vector<std::size_t> handled_to_;  // per pattern: end of the span it handled last
 };

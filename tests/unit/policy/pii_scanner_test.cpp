@@ -248,6 +248,19 @@ TEST_CASE("PiiScanner: built-in subset and custom detectors") {
   CHECK(no_context->empty());
 }
 
+TEST_CASE("PiiScanner with only numeric detectors (digit runs, no Hyperscan database)") {
+  PiiScannerConfig config;
+  config.builtins = std::vector<std::string>{"kr_rrn", "credit_card"};
+  auto s = PiiScanner::create(config);
+  REQUIRE(s.ok());
+  ScanScratch scratch;
+  auto found = (*s)->scan("kim@example.com 900101-1234568 / ４１１１ １１１１ １１１１ １１１１ / 010-1234-5678", scratch);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 2);
+  CHECK((*found)[0].detector == "kr_rrn");
+  CHECK((*found)[1].detector == "credit_card");
+}
+
 TEST_CASE("PiiScanner::create rejects bad detector config, naming the detector") {
   struct Bad {
     PiiScannerConfig config;
