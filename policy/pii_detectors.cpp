@@ -37,6 +37,7 @@ bool rrn_shape(const NumericLayout& l) { return fits(l, {6, 7}, false); }
 bool brn_shape(const NumericLayout& l) { return fits(l, {3, 2, 5}, true); }
 bool brn_bare_shape(const NumericLayout& l) { return single(l, 10); }
 bool driver_license_shape(const NumericLayout& l) { return fits(l, {2, 2, 6, 2}, true, true); }
+bool driver_license_named_shape(const NumericLayout& l) { return fits(l, {2, 6, 2}, true, true); }
 bool my_number_shape(const NumericLayout& l) { return fits(l, {4, 4, 4}, true); }
 bool my_number_bare_shape(const NumericLayout& l) { return single(l, 12); }
 bool corporate_number_shape(const NumericLayout& l) { return fits(l, {1, 4, 4, 4}, false); }
@@ -102,6 +103,10 @@ DetectorSpec located(std::string id, std::string regex, Locator loc, Validator v
   return s;
 }
 
+// The regions a driver's licence may name in Hangul instead of a numeric code (서울 98-123456-12).
+const std::vector<std::string> kLicenceRegions = {"서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남",
+                                                  "경북", "경남", "제주", "대구", "인천", "광주", "대전", "울산"};
+
 const std::vector<std::string> kBankWords = {"계좌", "통장",    "은행", "입금", "송금",
                                              "이체", "account", "bank", "口座", "銀行"};
 
@@ -130,6 +135,10 @@ std::vector<DetectorSpec> national_ids() {
       numeric("kr_brn", brn_bare_shape, totals(10), validate_kr_brn,
               {"사업자", "등록번호", "business registration", "brn", "事業者"}),
       numeric("kr_driver_license", driver_license_shape, totals(12), validate_kr_driver_license),
+      // The older form: a Hangul region name, then YY-NNNNNN-NN. A 2-6-2 number alone is anything,
+      // so the region name is a required context word.
+      numeric("kr_driver_license", driver_license_named_shape, totals(10), validate_kr_driver_license_named,
+              kLicenceRegions),
       numeric("jp_my_number", my_number_shape, totals(12), validate_jp_my_number),
       // Bare, the check digit passes one random 12-digit number in eleven (tracking numbers).
       numeric("jp_my_number", my_number_bare_shape, totals(12), validate_jp_my_number,

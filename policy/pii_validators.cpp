@@ -165,6 +165,10 @@ bool validate_kr_driver_license(const Candidate& c) {
   return region >= 11 && region <= 28;
 }
 
+// YY-NNNNNN-NN after a Hangul region name (the name is the detector's context word): the digits
+// carry no check that can be verified, so the shape and the name decide.
+bool validate_kr_driver_license_named(const Candidate& c) { return c.compact.size() == 10 && all_digits(c.compact); }
+
 bool validate_kr_phone(const Candidate& c) {
   std::string buf;
   const std::string_view d = national(c, "82", buf);

@@ -42,6 +42,7 @@ bool validate_kr_rrn(const Candidate& c);
 bool validate_kr_frn(const Candidate& c);
 bool validate_kr_brn(const Candidate& c);
 bool validate_kr_driver_license(const Candidate& c);
+bool validate_kr_driver_license_named(const Candidate& c);  // the 10 digits after a region name
 bool validate_kr_phone(const Candidate& c);
 bool validate_kr_bank_account(const Candidate& c);
 bool validate_jp_my_number(const Candidate& c);
