@@ -4,32 +4,19 @@
 #include <boost/json.hpp>
 
 #include "backends/anthropic_translate.hpp"
+#include "backends/json_fields.hpp"
 
 namespace sovgw::backends {
 
 namespace json = boost::json;
+using fields::str;
+using fields::count;
+using fields::object_at;
 
 namespace {
 
 Error malformed(std::string detail) {
   return make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, true, std::move(detail));
-}
-
-std::string_view str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
-}
-
-std::optional<std::uint64_t> count(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v && v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
-  if (v && v->is_uint64()) return v->as_uint64();
-  return std::nullopt;
-}
-
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->as_object() : nullptr;
 }
 
 // input_tokens excludes cached prompt tokens; OpenAI's prompt_tokens counts them.

@@ -25,6 +25,10 @@
 
 #include "common/result.hpp"
 
+namespace boost::json {
+class object;
+}
+
 namespace sovgw::backends {
 
 struct AnthropicRequestOptions {
@@ -36,11 +40,14 @@ struct AnthropicRequestOptions {
 // kInvalidRequest (downstream, not retryable) for what cannot be expressed: malformed JSON, n > 1,
 // audio/file parts, legacy function messages, tool call arguments that are not a JSON object.
 Result<std::string> openai_request_to_anthropic(std::string_view body, const AnthropicRequestOptions& options);
+// The same from a body already parsed (the gateway's request path parses each body once).
+Result<std::string> openai_request_to_anthropic(const boost::json::object& body, const AnthropicRequestOptions& options);
 
 // Anthropic `/v1/messages` request body → OpenAI request body for `model`. A streamed request asks
 // for `stream_options.include_usage` so the stream translator can report usage at the end.
 // kInvalidRequest for server tools, document blocks and images inside tool results.
 Result<std::string> anthropic_request_to_openai(std::string_view body, std::string_view model);
+Result<std::string> anthropic_request_to_openai(const boost::json::object& body, std::string_view model);
 
 // Anthropic Message response → OpenAI `chat.completion` (model as given, "" for the message's own; `created` in Unix
 // seconds: injected so tests are deterministic). kUpstreamProtocol when the body is not a message.

@@ -4,20 +4,17 @@
 #include <boost/json.hpp>
 
 #include "backends/anthropic_translate.hpp"
+#include "backends/json_fields.hpp"
 
 namespace sovgw::backends {
 
 namespace json = boost::json;
+using fields::str;
 
 namespace {
 
 Error invalid(std::string detail) {
   return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false, std::move(detail));
-}
-
-std::string_view str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
 json::object text_part(std::string_view text) { return {{"type", "text"}, {"text", text}}; }
@@ -194,7 +191,10 @@ Result<std::string> anthropic_request_to_openai(std::string_view body, std::stri
   json::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return invalid("request body is not a JSON object");
-  const auto& in = parsed.as_object();
+  return anthropic_request_to_openai(parsed.as_object(), model);
+}
+
+Result<std::string> anthropic_request_to_openai(const json::object& in, std::string_view model) {
   const auto* messages = in.if_contains("messages");
   if (!messages || !messages->is_array()) return invalid("messages must be an array");
   json::array out_messages;

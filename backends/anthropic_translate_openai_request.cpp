@@ -7,20 +7,17 @@
 #include <boost/json.hpp>
 
 #include "backends/anthropic_translate.hpp"
+#include "backends/json_fields.hpp"
 
 namespace sovgw::backends {
 
 namespace json = boost::json;
+using fields::str;
 
 namespace {
 
 Error invalid(std::string detail) {
   return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false, std::move(detail));
-}
-
-std::string_view str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
 json::object text_block(std::string_view text) { return {{"type", "text"}, {"text", text}}; }
@@ -220,7 +217,10 @@ Result<std::string> openai_request_to_anthropic(std::string_view body, const Ant
   json::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return invalid("request body is not a JSON object");
-  const auto& in = parsed.as_object();
+  return openai_request_to_anthropic(parsed.as_object(), options);
+}
+
+Result<std::string> openai_request_to_anthropic(const json::object& in, const AnthropicRequestOptions& options) {
   if (const auto* n = in.if_contains("n"); n && n->is_int64() && n->as_int64() > 1) {
     return invalid("n > 1 cannot be sent to an Anthropic target");
   }

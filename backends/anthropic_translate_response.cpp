@@ -3,20 +3,17 @@
 #include <boost/json.hpp>
 
 #include "backends/anthropic_translate.hpp"
+#include "backends/json_fields.hpp"
 
 namespace sovgw::backends {
 
 namespace json = boost::json;
+using fields::str;
 
 namespace {
 
 Error protocol(std::string detail) {
   return make_error(ErrorCode::kUpstreamProtocol, ErrorSource::kUpstream, false, std::move(detail));
-}
-
-std::string_view str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
 std::int64_t count(const json::object& o, std::string_view key) {

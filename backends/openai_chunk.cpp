@@ -2,9 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include "backends/json_fields.hpp"
+
 namespace sovgw::backends {
 
 namespace json = boost::json;
+using fields::count;
 
 namespace {
 
@@ -44,13 +47,6 @@ bool choice_progress(const json::object& choice, ChunkInfo& info, bool first) {
 }  // namespace
 
 namespace {
-
-std::optional<std::uint64_t> count(const json::object& usage, std::string_view key) {
-  const auto* v = usage.if_contains(key);
-  if (v && v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
-  if (v && v->is_uint64()) return v->as_uint64();
-  return std::nullopt;
-}
 
 // OpenAI's prompt/completion names, or Anthropic's input/output ones.
 TokenUsage read_usage(const json::object& usage) {

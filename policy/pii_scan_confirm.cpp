@@ -34,8 +34,10 @@ bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, s
 // (sub-spans of one run share their surroundings): 0 unknown, 1 present, -1 absent.
 bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run,
                                       bool x_suffix, signed char* context, ScanScratch& scratch) const {
-  for (std::uint32_t todo = numeric_for_total_[static_cast<std::size_t>(layout.total)]; todo != 0; todo &= todo - 1) {
-    const auto idx = static_cast<std::size_t>(__builtin_ctz(todo));
+  // One bit per numeric detector whose digit totals admit this run's; the lowest set bit first.
+  std::uint32_t pending = numeric_for_total_[static_cast<std::size_t>(layout.total)];
+  for (; pending != 0; pending &= pending - 1) {
+    const auto idx = static_cast<std::size_t>(__builtin_ctz(pending));
     const unsigned k = numeric_specs_[idx];
     const DetectorSpec& s = specs_[k];
     if ((x_suffix && !s.x_suffix) || !s.shape(layout)) continue;
