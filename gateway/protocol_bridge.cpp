@@ -52,8 +52,8 @@ Result<std::string> body_for_backend(Protocol client, const BackendConfig& backe
     if (anthropic(client)) return anthropic_for_anthropic(body, model, default_max_tokens);
     return with_model(body, model);
   }
-  if (anthropic(client)) return backends::anthropic_request_to_openai(json::serialize(body), model);
-  return backends::openai_request_to_anthropic(json::serialize(body), {.model = model, .default_max_tokens = default_max_tokens});
+  if (anthropic(client)) return backends::anthropic_request_to_openai(body.as_object(), model);
+  return backends::openai_request_to_anthropic(body.as_object(), {.model = model, .default_max_tokens = default_max_tokens});
 }
 
 Result<std::string> continuation_for_backend(Protocol client, const BackendConfig& backend, json::value base,
@@ -78,7 +78,7 @@ Result<std::string> continuation_for_backend(Protocol client, const BackendConfi
   }
   if (anthropic(client)) {
     // Through OpenAI's form: the continuation is an OpenAI-protocol one from here on.
-    auto openai = backends::anthropic_request_to_openai(json::serialize(base), model);
+    auto openai = backends::anthropic_request_to_openai(base.as_object(), model);
     if (!openai) return openai.error();
     json::error_code ec;
     base = json::parse(*openai, ec);

@@ -258,12 +258,12 @@ net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::
       body = cont ? continuation_for_backend(ctx.client_protocol, backend, std::move(*base), target.model, delivered,
                                              model->default_max_tokens)
                   : body_for_backend(ctx.client_protocol, backend, *base, target.model, model->default_max_tokens);
-    } else if (RequestPolicy::rewrites(decision)) {
+    } else if (RequestPolicy::rewrites(decision) && ctx.client_protocol == Protocol::kOpenAi &&
+               backend.protocol == Protocol::kOpenAi) {
       body = policy.redacted_body(decision, parsed->value, target.model);
-      if (ctx.client_protocol != Protocol::kOpenAi || backend.protocol != Protocol::kOpenAi) {
-        json::value redacted = json::parse(*body);
-        body = body_for_backend(ctx.client_protocol, backend, redacted, target.model, model->default_max_tokens);
-      }
+    } else if (RequestPolicy::rewrites(decision)) {
+      json::value redacted = policy.redacted_value(decision, parsed->value, target.model);
+      body = body_for_backend(ctx.client_protocol, backend, redacted, target.model, model->default_max_tokens);
     } else if (target.model == parsed->model && ctx.client_protocol == backend.protocol &&
                (backend.protocol == Protocol::kOpenAi || parsed->value.as_object().contains("max_tokens"))) {
       body = request.body();  // forwarded untouched

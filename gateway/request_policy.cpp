@@ -32,9 +32,14 @@ policy::Decision RequestPolicy::decide(const backends::BackendConfig& backend) c
 
 std::string RequestPolicy::redacted_body(const policy::Decision& decision, const json::value& body,
                                          const std::string& model) {
+  return json::serialize(redacted_value(decision, body, model));
+}
+
+json::value RequestPolicy::redacted_value(const policy::Decision& decision, const json::value& body,
+                                          const std::string& model) {
   json::value out = scan_.redacted(body, decision.redact_types, decision.all_types, mapping_);
   if (out.is_object()) out.as_object()["model"] = model;
-  return json::serialize(out);
+  return out;
 }
 
 std::optional<json::value> RequestPolicy::continuation_base(const policy::Decision& decision, const json::value& body,

@@ -38,6 +38,9 @@ class RequestPolicy {
   // The body for a target that may only see placeholders, with its model name.
   std::string redacted_body(const policy::Decision& decision, const boost::json::value& body,
                             const std::string& model);
+  // The same, unserialised (for a target whose protocol needs it translated).
+  boost::json::value redacted_value(const policy::Decision& decision, const boost::json::value& body,
+                                    const std::string& model);
   // The body for a mid-stream continuation on a target: the request (redacted as the decision
   // says) plus the already delivered text as a final assistant message, itself redacted.
   // nullopt when the delivered text cannot be scanned (fail closed: do not send it).
