@@ -359,11 +359,13 @@ TEST_CASE("protocol: Anthropic SDKs list models in Anthropic's shape") {
 namespace sovgw::testing {
 
 TEST_CASE("protocol: health checks of an Anthropic backend speak its protocol") {
+  using namespace protocol;
   TempDir dir;
   FakeUpstream claude(dir, "claude");
   ConfigText cfg;
   cfg.anthropic_backend("claude", claude.url(""),
-                        "api_key_env = \"SOVGW_TEST_ANTHROPIC_KEY\"\nhealth_check_interval_ms = 200")
+                        "api_key_env = \"SOVGW_TEST_ANTHROPIC_KEY\"\nhealth_check_interval_ms = 200\n"
+                        "anthropic_version = \"2024-10-22\"")
       .model("chat", {{"claude", "claude-test"}});
   GatewayProcess gw(dir, cfg.str(), {.env = {{"SOVGW_TEST_ANTHROPIC_KEY", "sk-ant-upstream"}}});
   const auto probes = claude.wait_for_requests(1);
@@ -371,8 +373,14 @@ TEST_CASE("protocol: health checks of an Anthropic backend speak its protocol") 
   CHECK(probes[0].method == "GET");
   CHECK(probes[0].target == "/v1/models");
   CHECK(probes[0].header("x-api-key") == "sk-ant-upstream");
-  CHECK(probes[0].header("anthropic-version") == "2023-06-01");
+  CHECK(probes[0].header("anthropic-version") == "2024-10-22");  // the configured one
   CHECK(probes[0].header("authorization").empty());
+  // Requests of an OpenAI client carry the configured version too.
+  claude.clear();
+  REQUIRE(HttpClient().post_json(gw.url("/v1/chat/completions"), chat_body("chat")).status == 200);
+  const auto sent = requests_to(claude, "/v1/messages");
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].header("anthropic-version") == "2024-10-22");
 }
 
 }  // namespace sovgw::testing
