@@ -30,8 +30,12 @@ class UpstreamConnection {
   static boost::asio::awaitable<Result<std::unique_ptr<UpstreamConnection>>> open(
       const BackendConfig& backend, const TlsClientContext& tls, std::chrono::milliseconds connect_timeout);
 
-  explicit UpstreamConnection(TcpStream tcp) : stream_(std::in_place_type<TcpStream>, std::move(tcp)) {}
-  explicit UpstreamConnection(TlsStream tls) : stream_(std::in_place_type<TlsStream>, std::move(tls)) {}
+  explicit UpstreamConnection(TcpStream tcp) : stream_(std::in_place_type<TcpStream>, std::move(tcp)) {
+    buffer_.reserve(kBufferSize);
+  }
+  explicit UpstreamConnection(TlsStream tls) : stream_(std::in_place_type<TlsStream>, std::move(tls)) {
+    buffer_.reserve(kBufferSize);
+  }
 
   // Calls f(TcpStream&) or f(TlsStream&); f returns the same type for both.
   template <typename F>
@@ -41,7 +45,11 @@ class UpstreamConnection {
 
   // The TCP layer, where timeouts are set and where close() acts.
   TcpStream& tcp();
+  // The stream itself when the connection is plain TCP (no TLS layer to go through); else null.
+  TcpStream* plain() { return std::get_if<TcpStream>(&stream_); }
   boost::beast::flat_buffer& buffer() { return buffer_; }
+  // The read buffer's starting capacity: a typical answer (header and body) arrives in one read.
+  static constexpr std::size_t kBufferSize = 16 * 1024;
   // Scratch space for body pieces (SSE relay), allocated once per connection, never zeroed.
   static constexpr std::size_t kPieceSize = 16 * 1024;
   char* piece() {

@@ -1,11 +1,15 @@
 #include "backends/upstream_exchange.hpp"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include "backends/http_wire.hpp"
 
 namespace sovgw::backends {
 
@@ -82,10 +86,17 @@ UpstreamExchange::~UpstreamExchange() {
 
 net::awaitable<boost::system::error_code> UpstreamExchange::send_and_read_header(const UpstreamRequest& request) {
   arm_timer(timeouts_.first_byte);
-  auto [wec, wn] = co_await conn_->visit(
-      [&](auto& stream) { return http::async_write(stream, request, kAsTuple); });
-  (void)wn;
-  if (wec) co_return wec;
+  if (auto* plain = conn_->plain()) {
+    // Plain TCP: the head and body go out in one gather write, usually without waiting at all.
+    const std::string head = serialize_head(request.base());
+    const std::array buffers{net::buffer(head), net::buffer(request.body())};
+    if (auto wec = co_await write_whole(*plain, buffers, timeouts_.first_byte)) co_return wec;
+  } else {
+    auto [wec, wn] = co_await conn_->visit(
+        [&](auto& stream) { return http::async_write(stream, request, kAsTuple); });
+    (void)wn;
+    if (wec) co_return wec;
+  }
   arm_timer(timeouts_.first_byte);
   auto [rec, rn] = co_await conn_->visit(
       [&](auto& stream) { return http::async_read_header(stream, conn_->buffer(), parser_, kAsTuple); });
@@ -113,8 +124,14 @@ net::awaitable<Result<std::string>> UpstreamExchange::read_body(std::size_t max_
 net::awaitable<Result<std::string_view>> UpstreamExchange::read_some() {
   if (done()) co_return std::string_view{};
   char* piece = conn_->piece();
+  auto& body = parser_.get().body();
+  body.data = piece;
+  body.size = kPieceSize;
+  // Bytes already buffered (usually the whole body, read with the header) are parsed here without
+  // an async read, which would only post its completion.
+  if (auto ec = parse_buffered(); ec) co_return read_error(ec, "reading the response body");
+  if (const std::size_t got = kPieceSize - body.size; got > 0 || done()) co_return std::string_view(piece, got);
   for (;;) {
-    auto& body = parser_.get().body();
     body.data = piece;
     body.size = kPieceSize;
     arm_timer(timeouts_.idle);
@@ -127,6 +144,19 @@ net::awaitable<Result<std::string_view>> UpstreamExchange::read_some() {
     const std::size_t got = kPieceSize - parser_.get().body().size;
     if (got > 0 || done()) co_return std::string_view(piece, got);
   }
+}
+
+boost::system::error_code UpstreamExchange::parse_buffered() {
+  auto& buffer = conn_->buffer();
+  while (buffer.size() != 0 && !done() && parser_.get().body().size != 0) {
+    boost::system::error_code ec;
+    const std::size_t used = parser_.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more || ec == http::error::need_buffer) break;
+    if (ec) return ec;
+    if (used == 0) break;
+  }
+  return {};
 }
 
 void UpstreamExchange::abort() {

@@ -2,12 +2,13 @@
 
 #include <sys/socket.h>
 
+#include <array>
+#include <cstdio>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
+
+#include "backends/http_wire.hpp"
 
 namespace sovgw {
 
@@ -17,48 +18,35 @@ constexpr auto kAsTuple = net::as_tuple(net::use_awaitable);
 
 net::awaitable<bool> ClientConnection::send(ClientResponse& response) {
   if (gone_) co_return false;
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await http::async_write(stream_, response, kAsTuple);
-  (void)n;
-  if (ec) gone_ = true;
-  co_return !ec;
+  const std::string head = backends::serialize_head(response.base());
+  co_return co_await write(std::array{net::buffer(head), net::const_buffer(net::buffer(response.body()))});
 }
 
 net::awaitable<bool> ClientConnection::start_stream(StreamHead& head) {
   if (gone_) co_return false;
   head.chunked(true);
-  http::response_serializer<http::empty_body> serializer(head);
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await http::async_write_header(stream_, serializer, kAsTuple);
-  (void)n;
-  if (ec) gone_ = true;
-  co_return !ec;
+  const std::string wire = backends::serialize_head(head.base());
+  co_return co_await write(std::array{net::buffer(wire)});
 }
 
 net::awaitable<bool> ClientConnection::write_chunk(std::string_view data) {
   if (gone_) co_return false;
   if (data.empty()) co_return true;  // an empty chunk would end the body
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
-                                           kAsTuple);
-  (void)n;
-  if (ec) gone_ = true;
-  co_return !ec;
+  char size_line[24];
+  const int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+  co_return co_await write(std::array{net::const_buffer(size_line, static_cast<std::size_t>(len)),
+                                      net::const_buffer(data.data(), data.size()), net::buffer("\r\n", 2)});
 }
 
 net::awaitable<bool> ClientConnection::finish_stream(const http::fields* trailer) {
   if (gone_) co_return false;
-  stream_.expires_after(write_timeout_);
-  boost::system::error_code ec;
-  if (trailer) {
-    auto [trailer_ec, n] = co_await net::async_write(stream_, http::make_chunk_last(*trailer), kAsTuple);
-    (void)n;
-    ec = trailer_ec;
-  } else {
-    auto [last_ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), kAsTuple);
-    (void)n;
-    ec = last_ec;
-  }
+  const std::string wire = backends::serialize_last_chunk(trailer);
+  co_return co_await write(std::array{net::buffer(wire)});
+}
+
+template <std::size_t N>
+net::awaitable<bool> ClientConnection::write(const std::array<net::const_buffer, N>& buffers) {
+  const auto ec = co_await backends::write_whole(stream_, buffers, write_timeout_);
   if (ec) gone_ = true;
   co_return !ec;
 }

@@ -3,6 +3,7 @@
 // Lives on one worker thread, used by the session loop and the pipeline.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string_view>
@@ -62,6 +63,10 @@ class ClientConnection {
   };
 
  private:
+  // Writes the buffers whole (see backends::write_whole); false once the client is gone.
+  template <std::size_t N>
+  boost::asio::awaitable<bool> write(const std::array<boost::asio::const_buffer, N>& buffers);
+
   boost::beast::tcp_stream& stream_;
   std::chrono::milliseconds write_timeout_;
   bool gone_ = false;

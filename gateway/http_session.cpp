@@ -82,6 +82,21 @@ net::awaitable<bool> wait_for_request(Worker& worker, beast::tcp_stream& stream,
   co_return true;
 }
 
+// Feeds what is already buffered to the parser: the header once it is complete, then as much of
+// the body as is there. Needing more bytes is not an error; the async reads take over from there.
+boost::system::error_code parse_buffered(http::request_parser<http::string_body>& parser, beast::flat_buffer& buffer) {
+  parser.eager(true);
+  while (buffer.size() != 0 && !parser.is_done()) {
+    boost::system::error_code ec;
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) break;
+    if (ec) return ec;
+    if (used == 0) break;
+  }
+  return {};
+}
+
 }  // namespace
 
 net::awaitable<void> run_client_session(Worker& worker, net::ip::tcp::socket socket) {
@@ -97,30 +112,37 @@ net::awaitable<void> run_client_session(Worker& worker, net::ip::tcp::socket soc
     http::request_parser<http::string_body> parser;
     parser.header_limit(g.max_header_bytes);
     parser.body_limit(g.max_body_bytes);
-    stream.expires_after(milliseconds(g.header_timeout_ms));
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kAsTuple);
-    (void)hn;
-    if (!hec) {
-      if (auto len = parser.content_length(); len && *len > g.max_body_bytes) hec = http::error::body_limit;
+    // Most requests arrive whole in the first read: parse them from the buffer with no async read.
+    auto pec = parse_buffered(parser, buffer);
+    if (!pec && !parser.is_header_done()) {
+      stream.expires_after(milliseconds(g.header_timeout_ms));
+      auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kAsTuple);
+      (void)hn;
+      pec = hec;
     }
-    if (hec) {
-      if (auto failure = read_failure(hec, g, false)) {
+    if (!pec && parser.is_header_done()) {
+      if (auto len = parser.content_length(); len && *len > g.max_body_bytes) pec = http::error::body_limit;
+    }
+    if (pec) {
+      if (auto failure = read_failure(pec, g, parser.is_header_done())) {
         co_await send_error_and_close(worker, client, failure->first, failure->second);
       }
       break;
     }
-    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await net::async_write(stream, net::buffer(kContinue), kAsTuple);
-    }
-    stream.expires_after(milliseconds(g.body_timeout_ms));
-    auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kAsTuple);
-    (void)bn;
-    if (bec) {
-      if (auto failure = read_failure(bec, g, true)) {
-        co_await send_error_and_close(worker, client, failure->first, failure->second);
+    if (!parser.is_done()) {
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        co_await net::async_write(stream, net::buffer(kContinue), kAsTuple);
       }
-      break;
+      stream.expires_after(milliseconds(g.body_timeout_ms));
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kAsTuple);
+      (void)bn;
+      if (bec) {
+        if (auto failure = read_failure(bec, g, true)) {
+          co_await send_error_and_close(worker, client, failure->first, failure->second);
+        }
+        break;
+      }
     }
     stream.expires_never();
     auto request = parser.release();
