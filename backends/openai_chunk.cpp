@@ -72,7 +72,9 @@ TokenUsage find_usage(std::string_view body) {
     if (body[i] == '{') ++depth;
     if (body[i] == '}' && --depth == 0) {
       json::error_code ec;
-      json::value v = json::parse(body.substr(open, i - open + 1), ec);
+      unsigned char arena[1024];  // a usage object is small: its DOM stays on the stack
+      json::monotonic_resource resource(arena, sizeof arena);
+      json::value v = json::parse(body.substr(open, i - open + 1), ec, &resource);
       if (ec || !v.is_object()) return {};
       return read_usage(v.as_object());
     }

@@ -111,7 +111,7 @@ void copy_request_headers(const http::fields& from, http::fields& to) {
     if (listed(kHopByHop, name) || listed(kRequestDrop, name) || is_sovgw_control(name) || connection.names(name)) {
       continue;
     }
-    to.insert(field.name_string(), field.value());
+    to.insert(field.name(), field.name_string(), field.value());
   }
 }
 
@@ -120,7 +120,7 @@ void copy_response_headers(const http::fields& from, http::fields& to) {
   for (const auto& field : from) {
     std::string_view name = field.name_string();
     if (listed(kHopByHop, name) || listed(kResponseDrop, name) || connection.names(name)) continue;
-    to.insert(field.name_string(), field.value());
+    to.insert(field.name(), field.name_string(), field.value());
   }
 }
 

@@ -140,7 +140,10 @@ static Next decide(const Classification& c, bool retried, bool fallback_on_clien
 
 net::awaitable<bool> Pipeline::proxy(ClientRequest& request, Context& ctx, std::string_view api_path, bool can_stream) {
   std::string param;
-  auto parsed = parse_body(request.body(), can_stream, param);
+  // The body's DOM in one or two blocks freed together, instead of a malloc per object and string.
+  // Declared first: every json::value of this request (redacted copies too) dies before it.
+  json::monotonic_resource body_arena(2 * request.body().size() + 1024);
+  auto parsed = parse_body(request.body(), can_stream, param, &body_arena);
   if (!parsed) {
     co_return co_await send_error(ctx, parsed.error().code, parsed.error().detail,
                                   param.empty() ? std::nullopt : std::optional<std::string_view>(param));

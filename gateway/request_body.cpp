@@ -7,9 +7,9 @@ namespace sovgw {
 
 namespace json = boost::json;
 
-Result<ParsedBody> parse_body(std::string_view body, bool can_stream, std::string& param) {
+Result<ParsedBody> parse_body(std::string_view body, bool can_stream, std::string& param, json::storage_ptr storage) {
   json::error_code ec;
-  json::value value = json::parse(body, ec);
+  json::value value = json::parse(body, ec, std::move(storage));
   if (ec || !value.is_object()) {
     return make_error(ErrorCode::kInvalidRequest, ErrorSource::kDownstream, false,
                       "We could not parse the JSON body of your request. The body must be a JSON object.");

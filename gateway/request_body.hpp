@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include "backends/backend_config.hpp"
@@ -23,8 +24,11 @@ struct ParsedBody {
   bool stream = false;  // asked for a stream, and the route can stream
 };
 
-// An error names the offending field in `param` ("model", "stream") when there is one.
-Result<ParsedBody> parse_body(std::string_view body, bool can_stream, std::string& param);
+// An error names the offending field in `param` ("model", "stream") when there is one. The DOM
+// lives in `storage` (the default heap when null): the request path passes a per-request arena,
+// which must outlive the ParsedBody and every json::value copied from it.
+Result<ParsedBody> parse_body(std::string_view body, bool can_stream, std::string& param,
+                              boost::json::storage_ptr storage = {});
 
 // The body with its "model" replaced.
 std::string with_model(boost::json::value& value, const std::string& model);
