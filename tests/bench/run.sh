@@ -11,7 +11,7 @@
 #
 # Environment: SOVGW_BIN, FAKE_UPSTREAM_BIN (default: build/ at the repository root), DURATION (10),
 # WARMUP (2), CONNECTIONS (64), LAT_CONNECTIONS (1; 0 skips the latency run), STREAM_CHUNKS (100),
-# LOAD_CPU (0), SERVER_CPU (1), ACCESS_LOG (true: one JSON line per request to a file in the temp
+# LOAD_CPU (0), SERVER_CPU (1), FAKE_OWN_CPU (2 with 3+ CPUs, else LOAD_CPU), ACCESS_LOG (true: one JSON line per request to a file in the temp
 # dir; false: none), KEEP=1 keeps the temp dir (config, server logs, raw wrk output).
 set -euo pipefail
 
@@ -39,6 +39,9 @@ LAT_CONNECTIONS="${LAT_CONNECTIONS:-1}"
 STREAM_CHUNKS="${STREAM_CHUNKS:-100}"
 LOAD_CPU="${LOAD_CPU:-0}"
 SERVER_CPU="${SERVER_CPU:-1}"
+# Where the fake moves for the own-core run, so sovgw has SERVER_CPU to itself: a third CPU when
+# there is one, else next to wrk (which, if anything, understates sovgw: wrk and the fake compete).
+if (($(nproc) >= 3)); then FAKE_OWN_CPU="${FAKE_OWN_CPU:-2}"; else FAKE_OWN_CPU="${FAKE_OWN_CPU:-$LOAD_CPU}"; fi
 READY_TIMEOUT=10
 
 for tool in wrk taskset curl; do
@@ -274,11 +277,16 @@ compare() { # direct_label sovgw_label what
 sanity direct "$fake_url" false
 sanity sovgw "$sovgw_url" false
 
-echo "sovgw bench — $(date -u +%FT%TZ), $(nproc) CPUs; wrk on CPU $LOAD_CPU, fake_upstream and sovgw (workers = 1) on CPU $SERVER_CPU"
+echo "sovgw bench — $(date -u +%FT%TZ), $(nproc) CPUs; wrk on CPU $LOAD_CPU, fake_upstream and sovgw (workers = 1) on CPU $SERVER_CPU (own-core run: fake on CPU $FAKE_OWN_CPU)"
 echo "request: 1024-byte chat completion POST, keep-alive; ${DURATION}s per run after ${WARMUP}s warm-up"
 
 measure direct "$fake_url" "$CONNECTIONS" 0
 measure sovgw "$sovgw_url" "$CONNECTIONS" 0
+# The placement, each server pinned to a core of its own: the fake moves off SERVER_CPU for
+# one run and comes back for the rest.
+taskset -a -p -c "$FAKE_OWN_CPU" "$fake_pid" >/dev/null || die "cannot move the fake to CPU $FAKE_OWN_CPU"
+measure sovgw_own "$sovgw_url" "$CONNECTIONS" 0
+taskset -a -p -c "$SERVER_CPU" "$fake_pid" >/dev/null || die "cannot move the fake back to CPU $SERVER_CPU"
 if ((LAT_CONNECTIONS > 0)); then
   measure direct_lat "$fake_url" "$LAT_CONNECTIONS" 0
   measure sovgw_lat "$sovgw_url" "$LAT_CONNECTIONS" 0
@@ -287,13 +295,15 @@ fi
 header "non-stream, saturation (-c$CONNECTIONS)" "req/s"
 row direct "direct (fake)"
 row sovgw "via sovgw"
+row sovgw_own "via sovgw, own core"
 if ((LAT_CONNECTIONS > 0)); then
   header "non-stream, latency (-c$LAT_CONNECTIONS)" "req/s"
   row direct_lat "direct (fake)"
   row sovgw_lat "via sovgw"
 fi
 echo
-compare direct sovgw "saturation (-c$CONNECTIONS)"
+compare direct sovgw_own "saturation (-c$CONNECTIONS), sovgw on its own CPU $SERVER_CPU, fake on CPU $FAKE_OWN_CPU"
+compare direct sovgw "saturation (-c$CONNECTIONS), sovgw sharing CPU $SERVER_CPU with the fake"
 if ((LAT_CONNECTIONS > 0)); then compare direct_lat sovgw_lat "latency (-c$LAT_CONNECTIONS)"; fi
 echo "  design target: throughput >= 50% of direct; added p50 < 200 µs (read it from the latency run)"
 
