@@ -109,17 +109,20 @@ bool luhn_ok(std::string_view digits) {
   return sum % 10 == 0;
 }
 
+// The number is accumulated in 64 bits and reduced only when it grows large: a reduction per
+// character made one long dependency chain of multiplications (5% of dense-PII scans).
 bool mod97_ok(std::string_view iban) {
   if (iban.size() < 5) return false;
-  std::uint32_t rem = 0;
+  std::uint64_t rem = 0;
   auto feed = [&rem](char ch) {
     if (ch >= '0' && ch <= '9') {
-      rem = (rem * 10 + static_cast<std::uint32_t>(ch - '0')) % 97;
-      return true;
+      rem = rem * 10 + static_cast<std::uint64_t>(ch - '0');
+    } else {
+      if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+      if (ch < 'A' || ch > 'Z') return false;
+      rem = rem * 100 + static_cast<std::uint64_t>(ch - 'A' + 10);
     }
-    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-    if (ch < 'A' || ch > 'Z') return false;
-    rem = (rem * 100 + static_cast<std::uint32_t>(ch - 'A' + 10)) % 97;
+    if (rem >= (std::uint64_t{1} << 56)) rem %= 97;  // below 2^56 * 100 + 35 < 2^64 next time
     return true;
   };
   for (char ch : iban.substr(4)) {
@@ -128,7 +131,7 @@ bool mod97_ok(std::string_view iban) {
   for (char ch : iban.substr(0, 4)) {
     if (!feed(ch)) return false;
   }
-  return rem == 1;
+  return rem % 97 == 1;
 }
 
 bool iso7064_mod11_2_ok(std::string_view id) {
