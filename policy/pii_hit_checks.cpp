@@ -27,13 +27,6 @@ bool digit_before(std::string_view s, std::size_t i) {
   return i >= 3 && at(s, i - 3) == 0xEF && at(s, i - 2) == 0xBC && at(s, i - 1) >= 0x90 && at(s, i - 1) <= 0x99;
 }
 
-bool digits_ok(std::string_view s, std::size_t begin, std::size_t end) {
-  if (digit_before(s, begin) || (begin > 0 && ascii_alnum(at(s, begin - 1)))) return false;
-  if (begin > 1 && (s[begin - 1] == '-' || s[begin - 1] == '.') && digit_before(s, begin - 1)) return false;
-  if (digit_at(s, end) || (end < s.size() && ascii_alnum(at(s, end)))) return false;
-  return !(end < s.size() && (s[end] == '-' || s[end] == '.') && digit_at(s, end + 1));
-}
-
 bool ip_ok(std::string_view s, std::size_t begin, std::size_t end) {
   if (begin > 0 && (ascii_alnum(at(s, begin - 1)) || s[begin - 1] == '.' || s[begin - 1] == ':')) return false;
   if (end >= s.size()) return true;
@@ -80,12 +73,22 @@ bool contains_caseless(std::string_view hay, std::string_view needle) {
 
 }  // namespace
 
+bool digits_start_ok(std::string_view s, std::size_t begin) {
+  if (digit_before(s, begin) || (begin > 0 && ascii_alnum(at(s, begin - 1)))) return false;
+  return !(begin > 1 && (s[begin - 1] == '-' || s[begin - 1] == '.') && digit_before(s, begin - 1));
+}
+
+bool digits_end_ok(std::string_view s, std::size_t end) {
+  if (digit_at(s, end) || (end < s.size() && ascii_alnum(at(s, end)))) return false;
+  return !(end < s.size() && (s[end] == '-' || s[end] == '.') && digit_at(s, end + 1));
+}
+
 bool boundary_ok(Boundary b, std::string_view text, std::size_t begin, std::size_t end) {
   switch (b) {
     case Boundary::kNone:
       return true;
     case Boundary::kDigits:
-      return digits_ok(text, begin, end);
+      return digits_start_ok(text, begin) && digits_end_ok(text, end);
     case Boundary::kWord:
       return !(begin > 0 && token_char(at(text, begin - 1))) &&
              !(end < text.size() && (token_char(at(text, end)) || text[end] == '='));
