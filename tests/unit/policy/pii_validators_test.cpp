@@ -107,3 +107,35 @@ TEST_CASE("find_validator knows the documented names and nothing else") {
 }
 
 }  // namespace sovgw::policy
+
+namespace sovgw::policy {
+
+// The scanner builds no compact form for these (reads_compact): their verdict must not depend on it.
+TEST_CASE("validators that skip the compact form judge the raw bytes alone") {
+  struct Case {
+    Validator v;
+    const char* raw;
+  };
+  const Case cases[] = {
+      {validate_any, "anything"},
+      {validate_email, "kim@example.com"},
+      {validate_email, "a..b@example.com"},
+      {validate_ipv4, "192.168.10.24"},
+      {validate_ipv4, "256.1.1.1"},
+      {validate_ipv6, "2001:db8::1"},
+      {validate_ipv6, "12:30:45"},
+      {validate_api_key, "Zx9K2mQ7vB4nR8tW1yL5pA3s"},
+      {validate_api_key, "abcdefghijklmnopqrstuvwx"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(std::string(c.raw));
+    CHECK_FALSE(reads_compact(c.v));
+    std::string compact;
+    compact_into(c.raw, compact);
+    CHECK(c.v(Candidate{c.raw, compact, 2026}) == c.v(Candidate{c.raw, "", 2026}));
+  }
+  for (Validator v : {validate_luhn, validate_mod97, validate_kr_rrn, validate_credit_card, validate_iban})
+    CHECK(reads_compact(v));
+}
+
+}  // namespace sovgw::policy
