@@ -139,3 +139,26 @@ TEST_CASE("validators that skip the compact form judge the raw bytes alone") {
 }
 
 }  // namespace sovgw::policy
+
+namespace sovgw::policy {
+
+// Numeric validators test their compact form eight bytes at a time: a non-digit anywhere, including
+// the bytes next to '0'..'9' and bytes that carry when added to, must fail.
+TEST_CASE("a numeric candidate with one non-digit byte anywhere is rejected") {
+  for (std::size_t len = 10; len <= 14; ++len) {
+    CHECK(validate_kr_bank_account(Candidate{std::string(len, '0'), std::string(len, '0'), 0}));
+    CHECK(validate_kr_bank_account(Candidate{std::string(len, '9'), std::string(len, '9'), 0}));
+    for (std::size_t at = 0; at < len; ++at) {
+      for (const char bad : {'/', ':', 'a', ' ', '\x00', '\xFA', '\xFF', '\x3F', '\x40'}) {
+        std::string d(len, '5');
+        d[at] = bad;
+        CAPTURE(len);
+        CAPTURE(at);
+        CAPTURE(static_cast<int>(static_cast<unsigned char>(bad)));
+        CHECK_FALSE(validate_kr_bank_account(Candidate{d, d, 0}));
+      }
+    }
+  }
+}
+
+}  // namespace sovgw::policy
