@@ -79,18 +79,18 @@ std::size_t next_digit(std::string_view text, std::size_t from) {
   }
 }
 
-// ASCII digits are taken 16 bytes at a time: one vector load finds where the group's digits end
-// and one store copies them (the bytes past the end are overwritten by what follows). The output
-// is written through a local pointer with 16 bytes of slack, so the compiler keeps it in a
-// register (stores through std::string::operator[] reloaded the string for every digit).
+// The folded digits are written through a local pointer with 16 bytes of slack checked once per
+// 16 digits, so the compiler keeps it in a register (stores through std::string::operator[]
+// reloaded the string for every digit). Taking 16 bytes at a time with SSE2 instead was slower:
+// groups are short and each group then waited on a load-compare-movemask chain.
 std::string_view split_numeric_run(std::string_view text, std::size_t begin, std::vector<RunGroup>& groups,
                                    std::string& buffer) {
   groups.clear();
   // The buffer only ever grows, so a run costs no clearing however long an earlier one was.
-  constexpr std::size_t kSlack = 16;
+  constexpr std::size_t kSlack = 16;  // digits written between two capacity checks
   if (buffer.size() < 4 * kSlack) buffer.resize(4 * kSlack);
   char* out = buffer.data();
-  char* limit = out + buffer.size() - kSlack;  // one 16-byte store fits while out <= limit
+  char* limit = out + buffer.size() - kSlack;  // kSlack more digits fit while out <= limit
   const char* const p = text.data();
   const std::size_t size = text.size();
   std::size_t i = begin;
@@ -105,24 +105,9 @@ std::string_view split_numeric_run(std::string_view text, std::size_t begin, std
         out = buffer.data() + n;
         limit = buffer.data() + buffer.size() - kSlack;
       }
-#if defined(__SSE2__)
-      if (i + 16 <= size) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-        const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));  // '0'..'9' -> 0..9, unsigned compare below
-        const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
-        const auto digits = static_cast<unsigned>(_mm_movemask_epi8(is_digit));
-        const auto len = static_cast<std::size_t>(__builtin_ctz(~digits));  // ~digits has bit 16 set: <= 16
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
-        out += len;
-        i += len;
-        if (len == 16) continue;
-      } else
-#endif
-      {
-        const std::size_t stop = std::min(size, i + kSlack);  // what the slack holds
-        while (i < stop && p[i] >= '0' && p[i] <= '9') *out++ = p[i++];
-        if (i == stop && i < size) continue;
-      }
+      const std::size_t stop = std::min(size, i + kSlack);  // what the slack holds
+      while (i < stop && p[i] >= '0' && p[i] <= '9') *out++ = p[i++];
+      if (i == stop && i < size) continue;  // 16 digits in a row: check the room, go on
       if (wide_digit_at(text, i)) {
         *out++ = static_cast<char>('0' + (byte(text, i + 2) - 0x90));
         i += 3;
