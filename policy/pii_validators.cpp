@@ -37,8 +37,13 @@ bool all_digits(std::string_view s) {
 
 int two(std::string_view s, std::size_t at) { return digit(s[at]) * 10 + digit(s[at + 1]); }
 
+// One pass: find("\xEF\xBC\x8D") would stop at every full-width digit (they share the lead byte).
 bool raw_has_hyphen(std::string_view raw) {
-  return raw.find('-') != std::string_view::npos || raw.find("\xEF\xBC\x8D") != std::string_view::npos;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '-') return true;
+    if (raw[i] == '\xEF' && i + 2 < raw.size() && raw[i + 1] == '\xBC' && raw[i + 2] == '\x8D') return true;
+  }
+  return false;
 }
 
 // Korean resident (citizen and foreigner) numbers: YYMMDD-GNNNNNN. The gender digit G gives the
