@@ -17,7 +17,7 @@ constexpr std::size_t kMaxGroups = 6;
 
 }  // namespace
 
-bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact,
+bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, const std::string_view& compact,
                               ScanScratch& scratch, bool context_checked) const {
   const DetectorSpec& s = specs_[spec];
   const std::string_view raw = text.substr(span.begin, span.end - span.begin);
