@@ -27,13 +27,6 @@ bool digit_before(std::string_view s, std::size_t i) {
   return i >= 3 && at(s, i - 3) == 0xEF && at(s, i - 2) == 0xBC && at(s, i - 1) >= 0x90 && at(s, i - 1) <= 0x99;
 }
 
-bool digits_ok(std::string_view s, std::size_t begin, std::size_t end) {
-  if (digit_before(s, begin) || (begin > 0 && ascii_alnum(at(s, begin - 1)))) return false;
-  if (begin > 1 && (s[begin - 1] == '-' || s[begin - 1] == '.') && digit_before(s, begin - 1)) return false;
-  if (digit_at(s, end) || (end < s.size() && ascii_alnum(at(s, end)))) return false;
-  return !(end < s.size() && (s[end] == '-' || s[end] == '.') && digit_at(s, end + 1));
-}
-
 bool ip_ok(std::string_view s, std::size_t begin, std::size_t end) {
   if (begin > 0 && (ascii_alnum(at(s, begin - 1)) || s[begin - 1] == '.' || s[begin - 1] == ':')) return false;
   if (end >= s.size()) return true;
@@ -54,11 +47,23 @@ bool edges_ok(std::string_view s, std::size_t begin, std::size_t end) {
   return !(end < s.size() && end > begin && ascii_alnum(at(s, end - 1)) && ascii_alnum(at(s, end)));
 }
 
+// Candidates are found by the needle's second byte: in Korean and Japanese words that is a UTF-8
+// continuation byte, spread over 64 values, where the first is a lead byte shared by a quarter of
+// all Hangul (find() stopped at each of them).
+bool contains_exact(std::string_view hay, std::string_view needle) {
+  if (needle.size() < 2) return hay.find(needle) != std::string_view::npos;
+  for (std::size_t i = 1; (i = hay.find(needle[1], i)) != std::string_view::npos; ++i) {
+    if (i - 1 + needle.size() > hay.size()) return false;
+    if (hay.substr(i - 1, needle.size()) == needle) return true;
+  }
+  return false;
+}
+
 // `needle` is lower-case; ASCII letters in the haystack compare case-insensitively.
 bool contains_caseless(std::string_view hay, std::string_view needle) {
   if (needle.empty() || needle.size() > hay.size()) return false;
   const bool has_letters = std::any_of(needle.begin(), needle.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-  if (!has_letters) return hay.find(needle) != std::string_view::npos;  // Korean, Japanese: exact bytes
+  if (!has_letters) return contains_exact(hay, needle);  // Korean, Japanese: exact bytes
   const char lo = needle[0];
   const char up = lo >= 'a' && lo <= 'z' ? static_cast<char>(lo - 32) : lo;
   const std::size_t last = hay.size() - needle.size();
@@ -80,12 +85,22 @@ bool contains_caseless(std::string_view hay, std::string_view needle) {
 
 }  // namespace
 
+bool digits_start_ok(std::string_view s, std::size_t begin) {
+  if (digit_before(s, begin) || (begin > 0 && ascii_alnum(at(s, begin - 1)))) return false;
+  return !(begin > 1 && (s[begin - 1] == '-' || s[begin - 1] == '.') && digit_before(s, begin - 1));
+}
+
+bool digits_end_ok(std::string_view s, std::size_t end) {
+  if (digit_at(s, end) || (end < s.size() && ascii_alnum(at(s, end)))) return false;
+  return !(end < s.size() && (s[end] == '-' || s[end] == '.') && digit_at(s, end + 1));
+}
+
 bool boundary_ok(Boundary b, std::string_view text, std::size_t begin, std::size_t end) {
   switch (b) {
     case Boundary::kNone:
       return true;
     case Boundary::kDigits:
-      return digits_ok(text, begin, end);
+      return digits_start_ok(text, begin) && digits_end_ok(text, end);
     case Boundary::kWord:
       return !(begin > 0 && token_char(at(text, begin - 1))) &&
              !(end < text.size() && (token_char(at(text, end)) || text[end] == '='));

@@ -12,6 +12,9 @@
 namespace sovgw::policy {
 
 bool boundary_ok(Boundary b, std::string_view text, std::size_t begin, std::size_t end);
+// The two halves of Boundary::kDigits: the sub-spans of one digit run share their starts and ends.
+bool digits_start_ok(std::string_view text, std::size_t begin);
+bool digits_end_ok(std::string_view text, std::size_t end);
 
 // True when one of `words` (already lower-case) occurs in the hit or within kContextWindow bytes
 // of it,

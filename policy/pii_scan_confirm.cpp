@@ -17,7 +17,7 @@ constexpr std::size_t kMaxGroups = 6;
 
 }  // namespace
 
-bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact,
+bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, const std::string_view& compact,
                               ScanScratch& scratch, bool context_checked) const {
   const DetectorSpec& s = specs_[spec];
   const std::string_view raw = text.substr(span.begin, span.end - span.begin);
@@ -30,10 +30,12 @@ bool PiiScanner::confirm_span(std::string_view text, unsigned spec, Span span, s
 }
 
 // The numeric detectors that may accept its digit total, in priority order, against one sub-span
-// of a run; true when one confirms it. `context` caches per detector whether its words occur around the whole run
-// (sub-spans of one run share their surroundings): 0 unknown, 1 present, -1 absent.
+// of a run; true when one confirms it. `digit_edges`: the span passes Boundary::kDigits. `context`
+// caches per detector whether its words occur around the whole run (sub-spans of one run share
+// their surroundings): 0 unknown, 1 present, -1 absent.
 bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run,
-                                      bool x_suffix, signed char* context, ScanScratch& scratch) const {
+                                      bool x_suffix, bool digit_edges, signed char* context,
+                                      ScanScratch& scratch) const {
   // One bit per numeric detector whose digit totals admit this run's; the lowest set bit first.
   std::uint32_t pending = numeric_for_total_[static_cast<std::size_t>(layout.total)];
   for (; pending != 0; pending &= pending - 1) {
@@ -41,11 +43,12 @@ bool PiiScanner::confirm_numeric_span(std::string_view text, const NumericLayout
     const unsigned k = numeric_specs_[idx];
     const DetectorSpec& s = specs_[k];
     if ((x_suffix && !s.x_suffix) || !s.shape(layout)) continue;
+    // Edges before context words: both must hold, and the edges cost a few byte compares.
+    if (s.boundary == Boundary::kDigits ? !digit_edges : !boundary_ok(s.boundary, text, span.begin, span.end)) continue;
     if (!s.context_words.empty()) {
       if (context[idx] == 0) context[idx] = context_ok(s.context_words, text, run.begin, run.end) ? 1 : -1;
       if (context[idx] < 0) continue;
     }
-    if (!boundary_ok(s.boundary, text, span.begin, span.end)) continue;
     if (confirm_span(text, k, span, layout.compact, scratch, true)) return true;
   }
   return false;
@@ -77,7 +80,10 @@ void PiiScanner::confirm_hits(std::string_view text, ScanScratch& scratch) const
 
 // Sub-spans of whole groups holding 9..19 digits are tried from each group start, longest first;
 // once one confirms, the next start is after it (the overlap rule would drop anything starting
-// inside it). A run has few groups, and the digit limit bounds the work per start.
+// inside it). A run has few groups, and the digit limit bounds the work per start. The edge rule
+// is checked once per start and once per span, not per detector; when every numeric detector has
+// that rule, a start or span whose edge fails (a letter, or "5-" continuing the number) is not
+// tried at all.
 void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups,
                                      std::string_view compact, ScanScratch& scratch) const {
   // `compact`: the run's digits; a sub-span's are a substring.
@@ -101,10 +107,13 @@ void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<Ru
     }
     const std::string_view from_i = compact.substr(offset);
     std::size_t next = i + 1;
+    const bool lead_plus = plus && i == 0;
+    const std::size_t begin = groups[i].begin - (lead_plus ? 1 : 0);
+    const bool start_ok = digits_start_ok(text, begin);
+    if (!start_ok && numeric_digit_edges_) n = 0;
     for (; n > 0 && totals[n] >= kMinDigits; --n) {
       const RunGroup& last = groups[i + n - 1];
-      const bool lead_plus = plus && i == 0;
-      const Span span{groups[i].begin - (lead_plus ? 1 : 0), last.end};
+      const Span span{begin, last.end};
       const int total = totals[n];
       const bool x_next = i + n == groups.size() && total == 17 && last.end < text.size() &&
                           (text[last.end] == 'X' || text[last.end] == 'x');
@@ -113,7 +122,10 @@ void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<Ru
         with_x_digits[17] = 'X';
         const NumericLayout with_x{digits.data(), seps.data(), static_cast<int>(n), 18, false,
                                    std::string_view(with_x_digits.data(), 18)};
-        if (confirm_numeric_span(text, with_x, Span{span.begin, span.end + 1}, run, true, context.data(), scratch)) {
+        const bool edges = start_ok && digits_end_ok(text, span.end + 1);
+        const Span with_x_span{span.begin, span.end + 1};
+        if ((edges || !numeric_digit_edges_) &&
+            confirm_numeric_span(text, with_x, with_x_span, run, true, edges, context.data(), scratch)) {
           next = i + n;
           break;
         }
@@ -121,7 +133,9 @@ void PiiScanner::confirm_numeric_run(std::string_view text, const std::vector<Ru
       const NumericLayout layout{
           digits.data(), seps.data(), static_cast<int>(n), total, lead_plus,
           from_i.substr(0, static_cast<std::size_t>(total))};
-      if (confirm_numeric_span(text, layout, span, run, false, context.data(), scratch)) {
+      const bool edges = start_ok && digits_end_ok(text, span.end);
+      if ((edges || !numeric_digit_edges_) &&
+          confirm_numeric_span(text, layout, span, run, false, edges, context.data(), scratch)) {
         next = i + n;
         break;
       }
@@ -148,8 +162,12 @@ void PiiScanner::confirm_located(std::string_view text, const ScanHit& hit, Scan
   for (const Span& span : spans) {
     if (span.begin >= span.end || span.end > text.size()) continue;
     if (!boundary_ok(s.boundary, text, span.begin, span.end)) continue;  // before folding: cheaper
-    compact_into(text.substr(span.begin, span.end - span.begin), scratch.compact());
-    if (confirm_span(text, spec, span, scratch.compact(), scratch)) return;
+    std::string_view compact;  // left empty for the validators that never read it
+    if (reads_compact(s.validator)) {
+      compact_into(text.substr(span.begin, span.end - span.begin), scratch.compact());
+      compact = scratch.compact();
+    }
+    if (confirm_span(text, spec, span, compact, scratch)) return;
   }
 }
 

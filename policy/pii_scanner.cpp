@@ -128,6 +128,7 @@ Result<std::shared_ptr<const PiiScanner>> PiiScanner::create(const PiiScannerCon
       scanner->ids_.push_back(s.id);
     if (s.shape != nullptr) {
       scanner->numeric_specs_.push_back(i);
+      if (s.boundary != Boundary::kDigits) scanner->numeric_digit_edges_ = false;
       continue;
     }
     if (s.run_trigger != nullptr) {

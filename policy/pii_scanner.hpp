@@ -71,17 +71,20 @@ class PiiScanner {
   void confirm_numeric_run(std::string_view text, const std::vector<RunGroup>& groups, std::string_view digits,
                            ScanScratch& scratch) const;
   bool confirm_numeric_span(std::string_view text, const NumericLayout& layout, Span span, Span run, bool x_suffix,
-                            signed char* context, ScanScratch& scratch) const;
+                            bool digit_edges, signed char* context, ScanScratch& scratch) const;
   void confirm_located(std::string_view text, const ScanHit& hit, ScanScratch& scratch) const;
   // Validator and context words; the caller has checked the edges (and, with `context_checked`,
-  // the context words).
-  bool confirm_span(std::string_view text, unsigned spec, Span span, std::string_view compact, ScanScratch& scratch,
-                    bool context_checked = false) const;
+  // the context words). `compact` by reference: passed by value it went on the stack as two
+  // 8-byte stores that the callee read back as one 16-byte load, which cannot be forwarded
+  // (a stall on every call, half of this function's time in perf).
+  bool confirm_span(std::string_view text, unsigned spec, Span span, const std::string_view& compact,
+                    ScanScratch& scratch, bool context_checked = false) const;
 
   hs_database* db_ = nullptr;  // null when only numeric detectors are enabled
   std::uint64_t generation_ = 0;
   std::vector<DetectorSpec> specs_;      // index = priority
   std::vector<unsigned> numeric_specs_;  // indexes of the numeric detectors, in priority order
+  bool numeric_digit_edges_ = true;      // every numeric detector has Boundary::kDigits
   // Per digit total: bit i set when numeric_specs_[i]'s shape may accept that many digits.
   std::array<std::uint32_t, kMaxNumericDigits + 1> numeric_for_total_{};
   std::vector<unsigned> pattern_spec_;   // pattern id (Hyperscan's, then triggered_) -> spec index

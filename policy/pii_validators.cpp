@@ -4,23 +4,46 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace sovgw::policy {
 namespace {
 
 int digit(char c) { return c - '0'; }
 
+// Eight bytes at a time (every numeric validator asks this of 9 to 19 bytes): a byte is an ASCII
+// digit when its high nibble is 3 and stays 3 after adding 6. A byte that carries into the next
+// one has a high nibble above 3 and fails the first test.
+bool eight_digits(const char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  constexpr std::uint64_t kHigh = 0xF0F0F0F0F0F0F0F0, kThrees = 0x3030303030303030, kSixes = 0x0606060606060606;
+  return (x & kHigh) == kThrees && ((x + kSixes) & kHigh) == kThrees;
+}
+
 bool all_digits(std::string_view s) {
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
+  if (s.size() < 8) {
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+    }
+    return !s.empty();
   }
-  return !s.empty();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    if (!eight_digits(s.data() + i)) return false;
+  }
+  return i == s.size() || eight_digits(s.data() + s.size() - 8);  // the tail, overlapping
 }
 
 int two(std::string_view s, std::size_t at) { return digit(s[at]) * 10 + digit(s[at + 1]); }
 
+// One pass: find("\xEF\xBC\x8D") would stop at every full-width digit (they share the lead byte).
 bool raw_has_hyphen(std::string_view raw) {
-  return raw.find('-') != std::string_view::npos || raw.find("\xEF\xBC\x8D") != std::string_view::npos;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '-') return true;
+    if (raw[i] == '\xEF' && i + 2 < raw.size() && raw[i + 1] == '\xBC' && raw[i + 2] == '\x8D') return true;
+  }
+  return false;
 }
 
 // Korean resident (citizen and foreigner) numbers: YYMMDD-GNNNNNN. The gender digit G gives the
@@ -38,14 +61,14 @@ bool raw_has_hyphen(std::string_view raw) {
 // numbers, barcodes), while anything that looks like an RRN as people write it is (fail closed).
 bool resident_number_ok(const Candidate& c, bool foreign) {
   const std::string_view d = c.compact;
-  if (d.size() != 13 || !all_digits(d)) return false;
-  const int g = digit(d[6]);
+  if (d.size() != 13) return false;
+  const int g = digit(d[6]);  // first: it tells citizens from foreigners, and kr_frn runs after kr_rrn
   int century = 0;
   if (!foreign && (g == 1 || g == 2)) century = 1900;
   if (!foreign && (g == 3 || g == 4)) century = 2000;
   if (foreign && (g == 5 || g == 6)) century = 1900;
   if (foreign && (g == 7 || g == 8)) century = 2000;
-  if (century == 0) return false;
+  if (century == 0 || !all_digits(d)) return false;
   const int year = century + two(d, 0), month = two(d, 2), day = two(d, 4);
   if (!date_ok(year, month, day) || (c.current_year > 0 && year > c.current_year)) return false;
   static constexpr std::array<int, 12> kWeights{2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5};
@@ -109,17 +132,20 @@ bool luhn_ok(std::string_view digits) {
   return sum % 10 == 0;
 }
 
+// The number is accumulated in 64 bits and reduced only when it grows large: a reduction per
+// character made one long dependency chain of multiplications (5% of dense-PII scans).
 bool mod97_ok(std::string_view iban) {
   if (iban.size() < 5) return false;
-  std::uint32_t rem = 0;
+  std::uint64_t rem = 0;
   auto feed = [&rem](char ch) {
     if (ch >= '0' && ch <= '9') {
-      rem = (rem * 10 + static_cast<std::uint32_t>(ch - '0')) % 97;
-      return true;
+      rem = rem * 10 + static_cast<std::uint64_t>(ch - '0');
+    } else {
+      if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+      if (ch < 'A' || ch > 'Z') return false;
+      rem = rem * 100 + static_cast<std::uint64_t>(ch - 'A' + 10);
     }
-    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-    if (ch < 'A' || ch > 'Z') return false;
-    rem = (rem * 100 + static_cast<std::uint32_t>(ch - 'A' + 10)) % 97;
+    if (rem >= (std::uint64_t{1} << 56)) rem %= 97;  // below 2^56 * 100 + 35 < 2^64 next time
     return true;
   };
   for (char ch : iban.substr(4)) {
@@ -128,7 +154,7 @@ bool mod97_ok(std::string_view iban) {
   for (char ch : iban.substr(0, 4)) {
     if (!feed(ch)) return false;
   }
-  return rem == 1;
+  return rem % 97 == 1;
 }
 
 bool iso7064_mod11_2_ok(std::string_view id) {
@@ -188,12 +214,10 @@ bool validate_kr_bank_account(const Candidate& c) {
 bool validate_jp_my_number(const Candidate& c) {
   const std::string_view d = c.compact;
   if (d.size() != 12 || !all_digits(d)) return false;
+  // Digit n from the right (n = 1..11) weighs n + 1 up to n = 6, then n - 5.
+  static constexpr std::array<int, 11> kWeights{6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
   int sum = 0;
-  for (int n = 1; n <= 11; ++n) {
-    const int p = digit(d[static_cast<std::size_t>(11 - n)]);
-    const int q = n <= 6 ? n + 1 : n - 5;
-    sum += p * q;
-  }
+  for (std::size_t i = 0; i < 11; ++i) sum += digit(d[i]) * kWeights[i];
   const int r = sum % 11;
   return (r <= 1 ? 0 : 11 - r) == digit(d[11]);
 }

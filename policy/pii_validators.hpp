@@ -28,6 +28,10 @@ void compact_into(std::string_view raw, std::string& out);
 // for an unknown name; "" and "none" are accepted as "no validator" (validate_any).
 Validator find_validator(std::string_view name);
 
+// False for the validators that read only Candidate::raw (validate_any, e-mail, IP addresses, API
+// keys): the scanner then skips building the compact form.
+bool reads_compact(Validator v);
+
 // Generic checks over compact digits.
 bool luhn_ok(std::string_view digits);
 bool mod97_ok(std::string_view iban);          // ISO 13616: letters as 10..35, remainder 1

@@ -137,4 +137,8 @@ bool validate_api_key(const Candidate& c) {
   return letters >= 2 && digits >= 2 && distinct >= 10;
 }
 
+bool reads_compact(Validator v) {
+  return v != validate_any && v != validate_email && v != validate_ipv4 && v != validate_ipv6 && v != validate_api_key;
+}
+
 }  // namespace sovgw::policy

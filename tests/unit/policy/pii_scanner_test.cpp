@@ -227,6 +227,23 @@ TEST_CASE("PiiScanner reports several findings in order, without overlaps") {
   }
 }
 
+// Context words count within kContextWindow (96) bytes of the run, whole: first and last bytes of
+// the window, and one byte past it.
+TEST_CASE("PiiScanner: a context word at the very edge of its window counts, one byte further does not") {
+  const std::string number = "110-123-456789";
+  for (const std::size_t pad : {std::size_t{90}, std::size_t{91}}) {
+    CAPTURE(pad);
+    const bool inside = pad == 90;
+    const auto before = scan("계좌" + std::string(pad, ' ') + number);
+    CHECK(before.size() == (inside ? 1u : 0u));
+    const auto after = scan(number + std::string(pad, ' ') + "계좌");
+    CHECK(after.size() == (inside ? 1u : 0u));
+    // ASCII words are found by another search: "BANK" (4 bytes) ends at the window's end after 92.
+    const auto ascii = scan(number + std::string(pad + 2, ' ') + "BANK");
+    CHECK(ascii.size() == (inside ? 1u : 0u));
+  }
+}
+
 TEST_CASE("PiiScanner finds nothing in empty or plain text") {
   CHECK(scan("").empty());
   CHECK(scan("안녕하세요. 오늘 회의는 3시에 시작합니다. 今日は良い天気ですね。").empty());

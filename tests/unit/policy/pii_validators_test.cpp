@@ -107,3 +107,58 @@ TEST_CASE("find_validator knows the documented names and nothing else") {
 }
 
 }  // namespace sovgw::policy
+
+namespace sovgw::policy {
+
+// The scanner builds no compact form for these (reads_compact): their verdict must not depend on it.
+TEST_CASE("validators that skip the compact form judge the raw bytes alone") {
+  struct Case {
+    Validator v;
+    const char* raw;
+  };
+  const Case cases[] = {
+      {validate_any, "anything"},
+      {validate_email, "kim@example.com"},
+      {validate_email, "a..b@example.com"},
+      {validate_ipv4, "192.168.10.24"},
+      {validate_ipv4, "256.1.1.1"},
+      {validate_ipv6, "2001:db8::1"},
+      {validate_ipv6, "12:30:45"},
+      {validate_api_key, "Zx9K2mQ7vB4nR8tW1yL5pA3s"},
+      {validate_api_key, "abcdefghijklmnopqrstuvwx"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(std::string(c.raw));
+    CHECK_FALSE(reads_compact(c.v));
+    std::string compact;
+    compact_into(c.raw, compact);
+    CHECK(c.v(Candidate{c.raw, compact, 2026}) == c.v(Candidate{c.raw, "", 2026}));
+  }
+  for (Validator v : {validate_luhn, validate_mod97, validate_kr_rrn, validate_credit_card, validate_iban})
+    CHECK(reads_compact(v));
+}
+
+}  // namespace sovgw::policy
+
+namespace sovgw::policy {
+
+// Numeric validators test their compact form eight bytes at a time: a non-digit anywhere, including
+// the bytes next to '0'..'9' and bytes that carry when added to, must fail.
+TEST_CASE("a numeric candidate with one non-digit byte anywhere is rejected") {
+  for (std::size_t len = 10; len <= 14; ++len) {
+    CHECK(validate_kr_bank_account(Candidate{std::string(len, '0'), std::string(len, '0'), 0}));
+    CHECK(validate_kr_bank_account(Candidate{std::string(len, '9'), std::string(len, '9'), 0}));
+    for (std::size_t at = 0; at < len; ++at) {
+      for (const char bad : {'/', ':', 'a', ' ', '\x00', '\xFA', '\xFF', '\x3F', '\x40'}) {
+        std::string d(len, '5');
+        d[at] = bad;
+        CAPTURE(len);
+        CAPTURE(at);
+        CAPTURE(static_cast<int>(static_cast<unsigned char>(bad)));
+        CHECK_FALSE(validate_kr_bank_account(Candidate{d, d, 0}));
+      }
+    }
+  }
+}
+
+}  // namespace sovgw::policy
