@@ -1,5 +1,7 @@
 #include "backends/http_wire.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -76,7 +78,8 @@ std::string serialize_last_chunk(const http::fields* trailer) {
 
 net::awaitable<boost::system::error_code> write_whole(boost::beast::tcp_stream& stream,
                                                       std::span<const net::const_buffer> buffers,
-                                                      std::chrono::milliseconds timeout) {
+                                                      std::chrono::milliseconds timeout,
+                                                      std::chrono::steady_clock::time_point deadline) {
   auto& socket = stream.socket();
   boost::system::error_code ec;
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
@@ -88,7 +91,7 @@ net::awaitable<boost::system::error_code> write_whole(boost::beast::tcp_stream& 
   // The socket's send buffer is full (a slow reader, or a large body): the rest waits for room.
   boost::beast::buffers_suffix<std::span<const net::const_buffer>> rest(buffers);
   rest.consume(written);
-  stream.expires_after(timeout);
+  stream.expires_at(std::min(std::chrono::steady_clock::now() + timeout, deadline));
   auto [wec, n] = co_await net::async_write(stream, rest, net::as_tuple(net::use_awaitable));
   (void)n;
   co_return wec;

@@ -13,7 +13,9 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 
@@ -30,11 +32,30 @@ std::string serialize_head(const boost::beast::http::request_header<>& head);
 std::string serialize_last_chunk(const boost::beast::http::fields* trailer);
 
 // Writes `buffers` whole, in order: first what the socket accepts without waiting (switching the
-// socket to non-blocking mode the first time), then the rest asynchronously under `timeout`.
-// Returns the error of whichever step failed (beast::error::timeout when the peer stopped reading).
-// The buffers must stay valid until it completes.
-boost::asio::awaitable<boost::system::error_code> write_whole(boost::beast::tcp_stream& stream,
-                                                              std::span<const boost::asio::const_buffer> buffers,
-                                                              std::chrono::milliseconds timeout);
+// socket to non-blocking mode the first time), then the rest asynchronously within `timeout`, and
+// never past `deadline` (a request's overall deadline, when it has one). Returns the error of
+// whichever step failed (beast::error::timeout when the peer stopped reading). The buffers must
+// stay valid until it completes.
+boost::asio::awaitable<boost::system::error_code> write_whole(
+    boost::beast::tcp_stream& stream, std::span<const boost::asio::const_buffer> buffers,
+    std::chrono::milliseconds timeout,
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+
+// Feeds what `buffer` already holds to `parser` (with a buffer_body, into its current piece) and
+// consumes what was parsed, with no read: a message that arrived whole needs no async operation.
+// Needing more bytes, or a full piece, is not an error; an async read takes over from there.
+template <typename Parser>
+boost::system::error_code parse_buffered(Parser& parser, boost::beast::flat_buffer& buffer) {
+  namespace http = boost::beast::http;
+  while (buffer.size() != 0 && !parser.is_done()) {
+    boost::system::error_code ec;
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more || ec == http::error::need_buffer) break;
+    if (ec) return ec;
+    if (used == 0) break;
+  }
+  return {};
+}
 
 }  // namespace sovgw::backends

@@ -85,13 +85,14 @@ UpstreamExchange::~UpstreamExchange() {
 }
 
 net::awaitable<boost::system::error_code> UpstreamExchange::send_and_read_header(const UpstreamRequest& request) {
-  arm_timer(timeouts_.first_byte);
   if (auto* plain = conn_->plain()) {
-    // Plain TCP: the head and body go out in one gather write, usually without waiting at all.
+    // Plain TCP: the head and body go out in one gather write, usually without waiting at all
+    // (write_whole arms the timer itself, only if it has to wait).
     const std::string head = serialize_head(request.base());
     const std::array buffers{net::buffer(head), net::buffer(request.body())};
-    if (auto wec = co_await write_whole(*plain, buffers, timeouts_.first_byte)) co_return wec;
+    if (auto wec = co_await write_whole(*plain, buffers, timeouts_.first_byte, timeouts_.deadline)) co_return wec;
   } else {
+    arm_timer(timeouts_.first_byte);
     auto [wec, wn] = co_await conn_->visit(
         [&](auto& stream) { return http::async_write(stream, request, kAsTuple); });
     (void)wn;
@@ -129,7 +130,7 @@ net::awaitable<Result<std::string_view>> UpstreamExchange::read_some() {
   body.size = kPieceSize;
   // Bytes already buffered (usually the whole body, read with the header) are parsed here without
   // an async read, which would only post its completion.
-  if (auto ec = parse_buffered(); ec) co_return read_error(ec, "reading the response body");
+  if (auto ec = parse_buffered(parser_, conn_->buffer()); ec) co_return read_error(ec, "reading the response body");
   if (const std::size_t got = kPieceSize - body.size; got > 0 || done()) co_return std::string_view(piece, got);
   for (;;) {
     body.data = piece;
@@ -144,19 +145,6 @@ net::awaitable<Result<std::string_view>> UpstreamExchange::read_some() {
     const std::size_t got = kPieceSize - parser_.get().body().size;
     if (got > 0 || done()) co_return std::string_view(piece, got);
   }
-}
-
-boost::system::error_code UpstreamExchange::parse_buffered() {
-  auto& buffer = conn_->buffer();
-  while (buffer.size() != 0 && !done() && parser_.get().body().size != 0) {
-    boost::system::error_code ec;
-    const std::size_t used = parser_.put(buffer.data(), ec);
-    buffer.consume(used);
-    if (ec == http::error::need_more || ec == http::error::need_buffer) break;
-    if (ec) return ec;
-    if (used == 0) break;
-  }
-  return {};
 }
 
 void UpstreamExchange::abort() {

@@ -82,8 +82,6 @@ class UpstreamExchange {
 
  private:
   boost::asio::awaitable<boost::system::error_code> send_and_read_header(const UpstreamRequest& request);
-  // Feeds bytes already in the connection's buffer to the parser (body into the current piece).
-  boost::system::error_code parse_buffered();
   Error read_error(const boost::system::error_code& ec, std::string_view stage) const;
   void arm_timer(std::chrono::milliseconds limit);
   bool deadline_hit() const;

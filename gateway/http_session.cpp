@@ -8,6 +8,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "backends/http_wire.hpp"
 #include "gateway/client_connection.hpp"
 #include "gateway/openai_error.hpp"
 #include "gateway/pipeline.hpp"
@@ -82,21 +83,6 @@ net::awaitable<bool> wait_for_request(Worker& worker, beast::tcp_stream& stream,
   co_return true;
 }
 
-// Feeds what is already buffered to the parser: the header once it is complete, then as much of
-// the body as is there. Needing more bytes is not an error; the async reads take over from there.
-boost::system::error_code parse_buffered(http::request_parser<http::string_body>& parser, beast::flat_buffer& buffer) {
-  parser.eager(true);
-  while (buffer.size() != 0 && !parser.is_done()) {
-    boost::system::error_code ec;
-    const std::size_t used = parser.put(buffer.data(), ec);
-    buffer.consume(used);
-    if (ec == http::error::need_more) break;
-    if (ec) return ec;
-    if (used == 0) break;
-  }
-  return {};
-}
-
 }  // namespace
 
 net::awaitable<void> run_client_session(Worker& worker, net::ip::tcp::socket socket) {
@@ -113,7 +99,8 @@ net::awaitable<void> run_client_session(Worker& worker, net::ip::tcp::socket soc
     parser.header_limit(g.max_header_bytes);
     parser.body_limit(g.max_body_bytes);
     // Most requests arrive whole in the first read: parse them from the buffer with no async read.
-    auto pec = parse_buffered(parser, buffer);
+    parser.eager(true);
+    auto pec = backends::parse_buffered(parser, buffer);
     if (!pec && !parser.is_header_done()) {
       stream.expires_after(milliseconds(g.header_timeout_ms));
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kAsTuple);

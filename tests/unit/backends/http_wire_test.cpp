@@ -1,7 +1,9 @@
 // HttpWire tests: the heads sovgw writes itself are byte for byte what Beast's serializer writes
 // for the same message, and write_whole delivers a body larger than the socket's send buffer
 // intact and in order (the part written at once plus the rest written asynchronously), or
-// reports a timeout when the peer stops reading.
+// reports a timeout when the peer stops reading (within the deadline when there is one);
+// parse_buffered parses what is buffered, leaves a pipelined message behind, and treats a partial
+// message or a full body piece as "read more", not as an error.
 #include "backends/http_wire.hpp"
 
 #include <doctest/doctest.h>
@@ -18,9 +20,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/serializer.hpp>
 
 namespace sovgw::backends {
@@ -156,6 +161,85 @@ TEST_CASE("write_whole: a peer that stops reading ends the write with a timeout"
 
   REQUIRE(write_result.has_value());
   CHECK(*write_result == beast::error::timeout);
+}
+
+TEST_CASE("write_whole: the remainder never waits past the deadline, even under a longer timeout") {
+  SocketPair pair;
+  beast::tcp_stream stream(std::move(pair.writer));
+  const std::string body = patterned(8 * 1024 * 1024);
+  const std::array buffers{net::buffer(body)};
+  const auto start = std::chrono::steady_clock::now();
+
+  std::optional<beast::error_code> write_result;
+  net::co_spawn(
+      pair.io,
+      [&]() -> net::awaitable<void> { write_result = co_await write_whole(stream, buffers, 60s, start + 200ms); },
+      net::detached);
+  pair.io.run_for(10s);
+
+  REQUIRE(write_result.has_value());
+  CHECK(*write_result == beast::error::timeout);
+  CHECK(std::chrono::steady_clock::now() - start < 10s);  // ended by the deadline, not by run_for
+}
+
+TEST_CASE("parse_buffered: a whole request is parsed from the buffer; a pipelined one stays behind") {
+  const std::string first = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
+  const std::string second = "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n";
+  beast::flat_buffer buffer;
+  net::buffer_copy(buffer.prepare(first.size() + second.size()), net::buffer(first + second));
+  buffer.commit(first.size() + second.size());
+
+  http::request_parser<http::string_body> parser;
+  parser.eager(true);
+  CHECK_FALSE(parse_buffered(parser, buffer));
+  REQUIRE(parser.is_done());
+  CHECK(parser.get().body() == "hello");
+  CHECK(beast::buffers_to_string(buffer.data()) == second);
+}
+
+TEST_CASE("parse_buffered: a partial header or body is not an error, and parsing resumes with more bytes") {
+  const std::string message = "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789";
+  http::request_parser<http::string_body> parser;
+  parser.eager(true);
+  beast::flat_buffer buffer;
+  // header cut in the middle: nothing consumed, no error
+  net::buffer_copy(buffer.prepare(10), net::buffer(message.data(), 10));
+  buffer.commit(10);
+  CHECK_FALSE(parse_buffered(parser, buffer));
+  CHECK_FALSE(parser.is_header_done());
+  CHECK(buffer.size() == 10);
+  // the rest of the header and half the body
+  const std::size_t upto = message.size() - 5;
+  net::buffer_copy(buffer.prepare(upto - 10), net::buffer(message.data() + 10, upto - 10));
+  buffer.commit(upto - 10);
+  CHECK_FALSE(parse_buffered(parser, buffer));
+  CHECK(parser.is_header_done());
+  CHECK_FALSE(parser.is_done());
+  // the last bytes
+  net::buffer_copy(buffer.prepare(5), net::buffer(message.data() + upto, 5));
+  buffer.commit(5);
+  CHECK_FALSE(parse_buffered(parser, buffer));
+  REQUIRE(parser.is_done());
+  CHECK(parser.get().body() == "0123456789");
+}
+
+TEST_CASE("parse_buffered: a response body stops at a full piece and continues into the next") {
+  const std::string message = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nabcdefghijkl";
+  beast::flat_buffer buffer;
+  net::buffer_copy(buffer.prepare(message.size()), net::buffer(message));
+  buffer.commit(message.size());
+  http::response_parser<http::buffer_body> parser;
+  std::string received;
+  char piece[5];
+  for (int round = 0; round < 10 && !parser.is_done(); ++round) {
+    parser.get().body().data = piece;
+    parser.get().body().size = sizeof piece;
+    CHECK_FALSE(parse_buffered(parser, buffer));
+    received.append(piece, sizeof piece - parser.get().body().size);
+  }
+  CHECK(parser.is_done());
+  CHECK(received == "abcdefghijkl");
+  CHECK(buffer.size() == 0);
 }
 
 }  // namespace sovgw::backends
