@@ -13,6 +13,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bench_config.sh
+source "$here/bench_config.sh"
 root="$(cd "$here/../.." && pwd)"
 SOVGW_BIN="$(realpath -m "${SOVGW_BIN:-$root/build/gateway/sovgw}")"
 FAKE_UPSTREAM_BIN="$(realpath -m "${FAKE_UPSTREAM_BIN:-$root/build/tests/fakes/fake_upstream}")"
@@ -57,30 +59,7 @@ pids+=("$!")
 line=$(wait_for "$tmp/fake.out" '^READY port=' 10) || die "fake_upstream did not start: $(tail -n 5 "$tmp/fake.err")"
 port=${line#READY port=}
 
-cat >"$tmp/sovgw.toml" <<TOML
-# Written by tests/bench/instructions.sh: the same shape as run.sh's config.
-[gateway]
-listen = "127.0.0.1:0"
-workers = 1
-
-[admin]
-listen = "127.0.0.1:0"
-
-[[backends]]
-name = "fake"
-protocol = "openai"
-base_url = "http://127.0.0.1:$port/v1"
-jurisdiction = "KR"
-local = true
-
-[[models]]
-name = "fake-model"
-targets = [{ backend = "fake", model = "fake-model" }]
-
-[access_log]
-enabled = true
-path = "$tmp/access.log"
-TOML
+write_bench_config "$tmp/sovgw.toml" "http://127.0.0.1:$port" true "$tmp/access.log"
 
 # Under valgrind start-up (the Hyperscan compile) takes seconds; the counters are zeroed after a
 # warm-up, so only the measured requests count.

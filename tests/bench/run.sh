@@ -29,6 +29,8 @@ for arg in "$@"; do
 done
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bench_config.sh
+source "$here/bench_config.sh"
 root="$(cd "$here/../.." && pwd)"
 SOVGW_BIN="$(realpath -m "${SOVGW_BIN:-$root/build/gateway/sovgw}")"
 FAKE_UPSTREAM_BIN="$(realpath -m "${FAKE_UPSTREAM_BIN:-$root/build/tests/fakes/fake_upstream}")"
@@ -126,43 +128,7 @@ start_ready fake '^READY port=([0-9]+)$' \
 fake_pid=$LAST_PID
 fake_url="http://127.0.0.1:${READY[1]}"
 
-cat >"$tmp/sovgw.toml" <<EOF
-# Written by tests/bench/run.sh: one worker, one local backend, the fake's own model name, so the
-# request bytes are identical for the direct and the gateway run.
-[gateway]
-listen = "127.0.0.1:0"
-workers = 1
-
-[admin]
-listen = "127.0.0.1:0"
-
-[[backends]]
-name = "fake"
-protocol = "openai"
-base_url = "$fake_url/v1"
-jurisdiction = "KR"
-local = true
-
-[[models]]
-name = "fake-model"
-targets = [{ backend = "fake", model = "fake-model" }]
-
-# --translate: the same fake, spoken to in Anthropic's Messages API.
-[[backends]]
-name = "fake-anthropic"
-protocol = "anthropic"
-base_url = "$fake_url"
-jurisdiction = "KR"
-local = true
-
-[[models]]
-name = "translated"
-targets = [{ backend = "fake-anthropic", model = "fake-model" }]
-
-[access_log]
-enabled = ${ACCESS_LOG:-true}
-path = "$tmp/access.log"
-EOF
+write_bench_config "$tmp/sovgw.toml" "$fake_url" "${ACCESS_LOG:-true}" "$tmp/access.log"
 start_ready sovgw '^READY listen=([^ ]+) admin=([^ ]+)$' "$SOVGW_BIN" --config "$tmp/sovgw.toml"
 sovgw_pid=$LAST_PID
 sovgw_url="http://${READY[1]}"
